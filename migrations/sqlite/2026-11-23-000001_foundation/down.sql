@@ -1,0 +1,9 @@
+DROP TABLE calls;
+DROP TABLE seats;
+DROP TABLE api_tokens;
+DROP TABLE user_councils;
+DROP TABLE users;
+DROP TABLE council_municipalities;
+DROP TABLE councils;
+DROP TABLE privacy_notices;
+DROP TABLE municipalities;

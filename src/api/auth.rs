@@ -1,0 +1,103 @@
+//! The authenticated caller as an extractor. Staff send `Authorization: Bearer <token>`; the token
+//! is looked up by its digest.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+
+use super::AppState;
+use crate::domain::access::Scope;
+use crate::error::AppError;
+use crate::ids::CouncilId;
+use crate::store::users::{self, User};
+
+/// A signed-in staff member. Extracting it answers 401 when the token is missing or unknown.
+#[derive(Debug, Clone)]
+pub struct Staff(pub User);
+
+impl Staff {
+    pub fn scope(&self) -> Scope<CouncilId> {
+        Scope {
+            role: self.0.role,
+            councils: self.0.council_ids.clone(),
+        }
+    }
+
+    /// 403 unless the caller may manage the council (admin, or its secretary).
+    pub fn require_manager(&self, council: &CouncilId) -> Result<(), AppError> {
+        if self.scope().manages(council) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("only an admin or a secretary of this council may do this".into()))
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.scope().is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("only an admin may do this".into()))
+        }
+    }
+}
+
+/// The token from `Authorization: Bearer <token>`, if the header is present. A malformed header
+/// is a 401 rather than an anonymous request, so that a client bug is not silently public.
+pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| AppError::Unauthorized("the Authorization header is not readable".into()))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(AppError::Unauthorized("use `Authorization: Bearer <token>`".into())),
+    }
+}
+
+async fn resolve(req: &HttpRequest) -> Result<Option<Staff>, AppError> {
+    let Some(token) = bearer_token(req)? else {
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+    let user = state.db.run(move |conn| users::find_by_token(conn, &token)).await?;
+    match user {
+        Some(user) => Ok(Some(Staff(user))),
+        None => Err(AppError::Unauthorized("the token is unknown or has been revoked".into())),
+    }
+}
+
+impl FromRequest for Staff {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            resolve(&req)
+                .await?
+                .ok_or_else(|| AppError::Unauthorized("sign in with `Authorization: Bearer <token>`".into()))
+        })
+    }
+}
+
+/// A caller who may be anonymous (public endpoints that show staff more).
+#[derive(Debug, Clone)]
+pub struct MaybeStaff(pub Option<Staff>);
+
+impl FromRequest for MaybeStaff {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { resolve(&req).await.map(MaybeStaff) })
+    }
+}

@@ -1,0 +1,673 @@
+//! Open calls (avoin haku): creation, editing while draft, publication, the deadline extension,
+//! the start of the review, and listing by status. Legal moves come from `domain::call`.
+
+use std::collections::HashSet;
+
+use actix_web::{get, patch, post, web, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::{Validate, ValidateEmail};
+
+use super::auth::{MaybeStaff, Staff};
+use super::extract::{page_request, Json, Query};
+use super::AppState;
+use crate::db::DbConn;
+use crate::domain::call::{self, CallAction, CallPhase, CallStatus, Contact, Window};
+use crate::domain::localized::LocalizedText;
+use crate::domain::reference::default_criteria;
+use crate::domain::theme::ThemeArea;
+use crate::error::{AppError, FieldError};
+use crate::ids::{CallId, CouncilId};
+use crate::store::calls::{self as store, Call, Drafts};
+use crate::store::{councils, reference, seats};
+
+pub const DEFAULT_TIME_ZONE: &str = "Europe/Helsinki";
+
+#[derive(Serialize, ToSchema)]
+pub struct CallView {
+    pub id: CallId,
+    pub council_id: CouncilId,
+    pub status: CallStatus,
+    pub title: LocalizedText,
+    /// The call announcement (hakutiedote): principles, schedule, how to apply.
+    pub announcement: LocalizedText,
+    /// Selection criteria, shown to applicants.
+    pub criteria: Vec<LocalizedText>,
+    /// Applications are accepted from this instant (inclusive).
+    pub opens_at: DateTime<Utc>,
+    /// Applications are accepted until this instant (exclusive), exact to the second.
+    pub closes_at: DateTime<Utc>,
+    /// `opens_at` on the call's wall clock.
+    #[schema(example = "2027-05-01T09:00:00+03:00")]
+    pub opens_at_local: String,
+    /// `closes_at` on the call's wall clock.
+    #[schema(example = "2027-05-31T16:00:00+03:00")]
+    pub closes_at_local: String,
+    #[schema(example = "Europe/Helsinki")]
+    pub time_zone: String,
+    pub term_start: NaiveDate,
+    pub term_end: NaiveDate,
+    pub contacts: Vec<Contact>,
+    /// The themes the call seeks applicants for.
+    pub themes: Vec<ThemeArea>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub review_started_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CallView {
+    fn new(c: Call, now: DateTime<Utc>) -> Self {
+        Self {
+            status: c.status(now),
+            opens_at_local: call::format_local(c.window.opens_at, c.time_zone),
+            closes_at_local: call::format_local(c.window.closes_at, c.time_zone),
+            time_zone: c.time_zone.name().to_owned(),
+            id: c.id,
+            council_id: c.council_id,
+            title: c.title,
+            announcement: c.announcement,
+            criteria: c.criteria,
+            opens_at: c.window.opens_at,
+            closes_at: c.window.closes_at,
+            term_start: c.term_start,
+            term_end: c.term_end,
+            contacts: c.contacts,
+            themes: c.themes,
+            published_at: c.published_at,
+            review_started_at: c.review_started_at,
+            decided_at: c.decided_at,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// A call's fields as entered; checked as a whole so that one response names every bad field.
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCall {
+    pub title: LocalizedText,
+    pub announcement: LocalizedText,
+    /// Default: the four criteria of the paikallis-JANE model, naming the council's municipalities.
+    #[serde(default)]
+    pub criteria: Option<Vec<LocalizedText>>,
+    /// An RFC 3339 instant (`2027-05-01T06:00:00Z`, `2027-05-01T09:00:00+03:00`) or a local time
+    /// in `time_zone` (`2027-05-01T09:00:00`).
+    #[schema(example = "2027-05-01T09:00:00")]
+    pub opens_at: String,
+    /// As `opens_at`. Applications are accepted until this instant, exclusive.
+    #[schema(example = "2027-05-31T16:00:00")]
+    pub closes_at: String,
+    /// IANA time zone of the call; default `Europe/Helsinki`.
+    #[serde(default)]
+    #[schema(example = "Europe/Helsinki")]
+    pub time_zone: Option<String>,
+    pub term_start: NaiveDate,
+    pub term_end: NaiveDate,
+    pub contacts: Vec<Contact>,
+    /// Default: every theme of the council's seat plan.
+    #[serde(default)]
+    pub themes: Option<Vec<ThemeArea>>,
+}
+
+/// Changes to a call. A draft accepts any field; a published call accepts only a later
+/// `closes_at`.
+#[derive(Debug, PartialEq, Deserialize, Validate, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCall {
+    pub title: Option<LocalizedText>,
+    pub announcement: Option<LocalizedText>,
+    pub criteria: Option<Vec<LocalizedText>>,
+    pub opens_at: Option<String>,
+    pub closes_at: Option<String>,
+    pub time_zone: Option<String>,
+    pub term_start: Option<NaiveDate>,
+    pub term_end: Option<NaiveDate>,
+    pub contacts: Option<Vec<Contact>>,
+    pub themes: Option<Vec<ThemeArea>>,
+}
+
+/// Every field of a call, as entered.
+struct EnteredCall {
+    title: LocalizedText,
+    announcement: LocalizedText,
+    criteria: Vec<LocalizedText>,
+    opens_at: String,
+    closes_at: String,
+    time_zone: String,
+    term_start: NaiveDate,
+    term_end: NaiveDate,
+    contacts: Vec<Contact>,
+    themes: Vec<ThemeArea>,
+}
+
+/// The checked fields.
+struct CheckedCall {
+    title: LocalizedText,
+    announcement: LocalizedText,
+    criteria: Vec<LocalizedText>,
+    window: Window,
+    time_zone: Tz,
+    term_start: NaiveDate,
+    term_end: NaiveDate,
+    contacts: Vec<Contact>,
+    themes: Vec<ThemeArea>,
+}
+
+fn is_phone(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    (5..=15).contains(&digits) && text.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) && text.len() <= 40
+}
+
+/// Checks every field against the rules that need no database; all problems at once.
+fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
+    let mut errors = Vec::new();
+    let mut text = |field: &str, value: &LocalizedText, max: usize| {
+        if let Err(message) = value.check(max) {
+            errors.push(FieldError::new(field, "localized_text", message));
+        }
+    };
+    text("title", &entered.title, 200);
+    text("announcement", &entered.announcement, 20_000);
+    for (i, criterion) in entered.criteria.iter().enumerate() {
+        text(&format!("criteria[{i}]"), criterion, 1_000);
+    }
+    if entered.criteria.len() > 20 {
+        errors.push(FieldError::new("criteria", "length", "at most 20 criteria"));
+    }
+    let zone = call::parse_time_zone(&entered.time_zone);
+    if zone.is_none() {
+        errors.push(FieldError::new(
+            "time_zone",
+            "time_zone",
+            format!("`{}` is not an IANA time zone such as Europe/Helsinki", entered.time_zone),
+        ));
+    }
+    let zone = zone.unwrap_or(chrono_tz::Europe::Helsinki);
+    let mut instant = |field: &str, value: &str| match call::parse_instant(value, zone) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            errors.push(FieldError::new(field, "instant", e.to_string()));
+            None
+        }
+    };
+    let opens_at = instant("opens_at", &entered.opens_at);
+    let closes_at = instant("closes_at", &entered.closes_at);
+    if let (Some(opens), Some(closes)) = (opens_at, closes_at)
+        && closes <= opens
+    {
+        errors.push(FieldError::new("closes_at", "order", "must be after opens_at"));
+    }
+    if entered.term_end <= entered.term_start {
+        errors.push(FieldError::new("term_end", "order", "must be after term_start"));
+    }
+    if entered.contacts.is_empty() || entered.contacts.len() > 10 {
+        errors.push(FieldError::new("contacts", "length", "give 1 to 10 contacts"));
+    }
+    for (i, contact) in entered.contacts.iter().enumerate() {
+        let name_len = contact.name.trim().chars().count();
+        if name_len == 0 || name_len > 200 {
+            errors.push(FieldError::new(format!("contacts[{i}].name"), "length", "must have 1 to 200 characters"));
+        }
+        if !contact.email.validate_email() || contact.email.len() > 254 {
+            errors.push(FieldError::new(format!("contacts[{i}].email"), "email", "is not a valid email address"));
+        }
+        if contact.phone.as_deref().is_some_and(|p| !is_phone(p)) {
+            errors.push(FieldError::new(format!("contacts[{i}].phone"), "phone", "is not a phone number"));
+        }
+    }
+    let mut seen = HashSet::new();
+    for (i, theme) in entered.themes.iter().enumerate() {
+        if !seen.insert(*theme) {
+            errors.push(FieldError::new(format!("themes[{i}]"), "unique", format!("{} is listed twice", theme.code())));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    Ok(CheckedCall {
+        title: entered.title.normalized(),
+        announcement: entered.announcement.normalized(),
+        criteria: entered.criteria.into_iter().map(LocalizedText::normalized).collect(),
+        window: Window {
+            opens_at: opens_at.expect("checked"),
+            closes_at: closes_at.expect("checked"),
+        },
+        time_zone: zone,
+        term_start: entered.term_start,
+        term_end: entered.term_end,
+        contacts: entered.contacts,
+        themes: entered.themes,
+    })
+}
+
+/// Themes of the council's seat plan, in catalogue order.
+fn planned_themes(conn: &mut DbConn, council: &CouncilId) -> Result<Vec<ThemeArea>, AppError> {
+    let mut themes: Vec<ThemeArea> = seats::of_council(conn, council)?.into_iter().map(|s| s.theme).collect();
+    themes.dedup();
+    Ok(themes)
+}
+
+/// A call seeks applicants only for themes that have seats.
+fn check_themes_planned(themes: &[ThemeArea], planned: &[ThemeArea]) -> Result<(), AppError> {
+    if planned.is_empty() {
+        return Err(AppError::invalid(
+            "themes",
+            "no_seat_plan",
+            "the council has no seats yet; set its seat plan (PUT /councils/{id}/seat-plan) first",
+        ));
+    }
+    let errors: Vec<FieldError> = themes
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !planned.contains(t))
+        .map(|(i, t)| FieldError::new(format!("themes[{i}]"), "not_in_seat_plan", format!("the council has no seats for {}", t.code())))
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+}
+
+/// The call, if the caller may see it: published calls are public, drafts are seen by those who
+/// manage the council. Anything else is "not found".
+fn visible_call(conn: &mut DbConn, id: &CallId, caller: Option<&Staff>) -> Result<Call, AppError> {
+    let call = store::find(conn, id)?.ok_or_else(|| AppError::not_found("call"))?;
+    let visible = call.phase != CallPhase::Draft || caller.is_some_and(|s| s.scope().manages(&call.council_id));
+    if visible { Ok(call) } else { Err(AppError::not_found("call")) }
+}
+
+/// A call the caller manages (for changes): 404 if they cannot see it, 403 if they can but may not
+/// change it.
+fn managed_call(conn: &mut DbConn, id: &CallId, caller: &Staff) -> Result<Call, AppError> {
+    let call = visible_call(conn, id, Some(caller))?;
+    caller.require_manager(&call.council_id)?;
+    Ok(call)
+}
+
+fn illegal(e: call::IllegalTransition) -> AppError {
+    AppError::Conflict(e.to_string())
+}
+
+/// Creates a draft call for the council (an admin, or a secretary of the council).
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(("id" = CouncilId, Path, description = "The council")),
+    request_body = CreateCall,
+    responses(
+        (status = 201, body = CallView),
+        (status = 401, response = super::docs::Unauthorized),
+        (status = 403, response = super::docs::Forbidden),
+        (status = 404, response = super::docs::NotFound),
+        (status = 422, response = super::docs::ValidationFailed)
+    )
+)]
+#[post("/councils/{id}/calls")]
+pub async fn create_call(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<CouncilId>,
+    body: Json<CreateCall>,
+) -> Result<HttpResponse, AppError> {
+    let council_id = id.into_inner();
+    staff.require_manager(&council_id)?;
+    let body = body.0;
+    let now = state.now();
+    let created_by = staff.0.id.clone();
+    let call = state
+        .db
+        .run(move |conn| {
+            conn.write_transaction(|conn| {
+                let council = councils::get(conn, &council_id)?;
+                let planned = planned_themes(conn, &council_id)?;
+                let criteria = match body.criteria {
+                    Some(criteria) => criteria,
+                    None => {
+                        let mut names = reference::list_municipalities(conn, None)?
+                            .into_iter()
+                            .filter(|m| council.municipality_codes.contains(&m.code))
+                            .collect::<Vec<_>>();
+                        names.sort_by(|a, b| a.name.fi.cmp(&b.name.fi));
+                        let join = |f: fn(&reference::Municipality) -> &str| {
+                            names.iter().map(f).collect::<Vec<_>>().join(", ")
+                        };
+                        default_criteria(
+                            &join(|m| &m.name.fi),
+                            &join(|m| m.name.sv.as_deref().unwrap_or(&m.name.fi)),
+                            &join(|m| m.name.en.as_deref().unwrap_or(&m.name.fi)),
+                        )
+                    }
+                };
+                let checked = check_fields(EnteredCall {
+                    title: body.title,
+                    announcement: body.announcement,
+                    criteria,
+                    opens_at: body.opens_at,
+                    closes_at: body.closes_at,
+                    time_zone: body.time_zone.unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
+                    term_start: body.term_start,
+                    term_end: body.term_end,
+                    contacts: body.contacts,
+                    themes: body.themes.unwrap_or_else(|| planned.clone()),
+                })?;
+                check_themes_planned(&checked.themes, &planned)?;
+                let call = Call {
+                    id: CallId::new(),
+                    council_id: council.id,
+                    phase: CallPhase::Draft,
+                    title: checked.title,
+                    announcement: checked.announcement,
+                    criteria: checked.criteria,
+                    contacts: checked.contacts,
+                    themes: checked.themes,
+                    window: checked.window,
+                    time_zone: checked.time_zone,
+                    term_start: checked.term_start,
+                    term_end: checked.term_end,
+                    published_at: None,
+                    review_started_at: None,
+                    decided_at: None,
+                    created_by: Some(created_by),
+                    created_at: now,
+                    updated_at: now,
+                };
+                store::insert(conn, &call)?;
+                Ok(call)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CallView::new(call, now)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListCallsQuery {
+    /// Only calls with this status (decided by the server's clock).
+    pub status: Option<CallStatus>,
+    /// Only calls of this council.
+    pub council_id: Option<CouncilId>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CallList {
+    pub items: Vec<CallView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Calls, newest first. Published calls are public; drafts are listed for those who manage the
+/// council.
+#[utoipa::path(
+    tag = "calls",
+    params(ListCallsQuery),
+    responses(
+        (status = 200, body = CallList),
+        (status = 401, response = super::docs::Unauthorized),
+        (status = 422, response = super::docs::ValidationFailed)
+    )
+)]
+#[get("/calls")]
+pub async fn list_calls(
+    state: web::Data<AppState>,
+    caller: MaybeStaff,
+    query: Query<ListCallsQuery>,
+) -> Result<web::Json<CallList>, AppError> {
+    let query = query.0;
+    let page = page_request(query.limit, query.cursor)?;
+    let drafts = match caller.0.as_ref().map(Staff::scope) {
+        Some(scope) if scope.is_admin() => Drafts::All,
+        Some(scope) if scope.role == crate::domain::access::Role::Secretary => Drafts::OfCouncils(scope.councils),
+        _ => Drafts::None,
+    };
+    let filter = store::ListFilter {
+        status: query.status,
+        council_id: query.council_id,
+        drafts,
+    };
+    let now = state.now();
+    let page = state.db.run(move |conn| store::list(conn, &filter, &page, now)).await?;
+    Ok(web::Json(CallList {
+        items: page.items.into_iter().map(|c| CallView::new(c, now)).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One call: public once published; a draft only for those who manage its council.
+#[utoipa::path(
+    tag = "calls",
+    params(("id" = CallId, Path)),
+    responses(
+        (status = 200, body = CallView),
+        (status = 401, response = super::docs::Unauthorized),
+        (status = 404, response = super::docs::NotFound)
+    )
+)]
+#[get("/calls/{id}")]
+pub async fn get_call(
+    state: web::Data<AppState>,
+    caller: MaybeStaff,
+    id: web::Path<CallId>,
+) -> Result<web::Json<CallView>, AppError> {
+    let id = id.into_inner();
+    let call = state.db.run(move |conn| visible_call(conn, &id, caller.0.as_ref())).await?;
+    Ok(web::Json(CallView::new(call, state.now())))
+}
+
+/// Edits a draft; once published, only a later `closes_at` (an extension, while the call is
+/// scheduled or open) is accepted, anything else is 409.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(("id" = CallId, Path)),
+    request_body = UpdateCall,
+    responses(
+        (status = 200, body = CallView),
+        (status = 401, response = super::docs::Unauthorized),
+        (status = 403, response = super::docs::Forbidden),
+        (status = 404, response = super::docs::NotFound),
+        (status = 409, response = super::docs::Conflict),
+        (status = 422, response = super::docs::ValidationFailed)
+    )
+)]
+#[patch("/calls/{id}")]
+pub async fn update_call(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<CallId>,
+    body: Json<UpdateCall>,
+) -> Result<web::Json<CallView>, AppError> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let now = state.now();
+    let call = state
+        .db
+        .run(move |conn| {
+            conn.write_transaction(|conn| {
+                let call = managed_call(conn, &id, &staff)?;
+                let status = call.status(now);
+                let updated = if status == CallStatus::Draft {
+                    call::transition(status, CallAction::Edit).map_err(illegal)?;
+                    edit_draft(conn, call, patch, now)?
+                } else {
+                    extend_deadline(call, patch, status, now)?
+                };
+                let expected = updated.phase;
+                if !store::update(conn, &updated, expected)? {
+                    return Err(AppError::Conflict("the call changed meanwhile; read it again".into()));
+                }
+                Ok(updated)
+            })
+        })
+        .await?;
+    Ok(web::Json(CallView::new(call, now)))
+}
+
+fn edit_draft(conn: &mut DbConn, call: Call, patch: UpdateCall, now: DateTime<Utc>) -> Result<Call, AppError> {
+    let planned = planned_themes(conn, &call.council_id)?;
+    let themes_changed = patch.themes.is_some();
+    let checked = check_fields(EnteredCall {
+        title: patch.title.unwrap_or(call.title),
+        announcement: patch.announcement.unwrap_or(call.announcement),
+        criteria: patch.criteria.unwrap_or(call.criteria),
+        opens_at: patch.opens_at.unwrap_or_else(|| call::format_utc(call.window.opens_at)),
+        closes_at: patch.closes_at.unwrap_or_else(|| call::format_utc(call.window.closes_at)),
+        time_zone: patch.time_zone.unwrap_or_else(|| call.time_zone.name().to_owned()),
+        term_start: patch.term_start.unwrap_or(call.term_start),
+        term_end: patch.term_end.unwrap_or(call.term_end),
+        contacts: patch.contacts.unwrap_or(call.contacts),
+        themes: patch.themes.unwrap_or(call.themes),
+    })?;
+    if themes_changed {
+        check_themes_planned(&checked.themes, &planned)?;
+    }
+    Ok(Call {
+        title: checked.title,
+        announcement: checked.announcement,
+        criteria: checked.criteria,
+        window: checked.window,
+        time_zone: checked.time_zone,
+        term_start: checked.term_start,
+        term_end: checked.term_end,
+        contacts: checked.contacts,
+        themes: checked.themes,
+        updated_at: now,
+        ..call
+    })
+}
+
+fn extend_deadline(call: Call, patch: UpdateCall, status: CallStatus, now: DateTime<Utc>) -> Result<Call, AppError> {
+    let UpdateCall { closes_at: Some(closes_at), .. } = &patch else {
+        return Err(AppError::Conflict(format!(
+            "the call is {status}; once published, only a later closes_at is accepted"
+        )));
+    };
+    let only_closes_at = UpdateCall {
+        closes_at: Some(closes_at.clone()),
+        ..Default::default()
+    };
+    if patch != only_closes_at {
+        return Err(AppError::Conflict(format!(
+            "the call is {status}; once published, only a later closes_at is accepted"
+        )));
+    }
+    call::transition(status, CallAction::ExtendDeadline).map_err(illegal)?;
+    let new_closes_at = call::parse_instant(closes_at, call.time_zone)
+        .map_err(|e| AppError::invalid("closes_at", "instant", e.to_string()))?;
+    if new_closes_at <= call.window.closes_at {
+        return Err(AppError::Conflict(format!(
+            "a published call's deadline can only be extended; closes_at must be later than {}",
+            call::format_utc(call.window.closes_at)
+        )));
+    }
+    Ok(Call {
+        window: Window {
+            closes_at: new_closes_at,
+            ..call.window
+        },
+        updated_at: now,
+        ..call
+    })
+}
+
+/// Publishes a draft. It becomes `scheduled`, then `open` at `opens_at` and `closed` at
+/// `closes_at`, by the server's clock.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(("id" = CallId, Path)),
+    responses(
+        (status = 200, body = CallView),
+        (status = 401, response = super::docs::Unauthorized),
+        (status = 403, response = super::docs::Forbidden),
+        (status = 404, response = super::docs::NotFound),
+        (status = 409, response = super::docs::Conflict)
+    )
+)]
+#[post("/calls/{id}/publish")]
+pub async fn publish_call(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<CallId>,
+) -> Result<web::Json<CallView>, AppError> {
+    let id = id.into_inner();
+    let now = state.now();
+    let call = state
+        .db
+        .run(move |conn| {
+            conn.write_transaction(|conn| {
+                let call = managed_call(conn, &id, &staff)?;
+                let phase = call::transition(call.status(now), CallAction::Publish).map_err(illegal)?;
+                if call.window.closes_at <= now {
+                    return Err(AppError::Conflict(
+                        "closes_at has already passed; set a later closes_at before publishing".into(),
+                    ));
+                }
+                let planned = planned_themes(conn, &call.council_id)?;
+                check_themes_planned(&call.themes, &planned).map_err(|_| {
+                    AppError::Conflict("some of the call's themes no longer have seats; edit the themes or the seat plan".into())
+                })?;
+                let published = Call {
+                    phase,
+                    published_at: Some(now),
+                    updated_at: now,
+                    ..call
+                };
+                if !store::update(conn, &published, CallPhase::Draft)? {
+                    return Err(AppError::Conflict("the call was published meanwhile".into()));
+                }
+                Ok(published)
+            })
+        })
+        .await?;
+    tracing::info!(call_id = %call.id, "call published");
+    Ok(web::Json(CallView::new(call, now)))
+}
+
+/// Moves a closed call to review (an admin, or a secretary of the council); 409 before
+/// `closes_at`.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(("id" = CallId, Path)),
+    responses(
+        (status = 200, body = CallView),
+        (status = 401, response = super::docs::Unauthorized),
+        (status = 403, response = super::docs::Forbidden),
+        (status = 404, response = super::docs::NotFound),
+        (status = 409, response = super::docs::Conflict)
+    )
+)]
+#[post("/calls/{id}/start-review")]
+pub async fn start_review(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<CallId>,
+) -> Result<web::Json<CallView>, AppError> {
+    let id = id.into_inner();
+    let now = state.now();
+    let call = state
+        .db
+        .run(move |conn| {
+            conn.write_transaction(|conn| {
+                let call = managed_call(conn, &id, &staff)?;
+                let phase = call::transition(call.status(now), CallAction::StartReview).map_err(illegal)?;
+                let reviewing = Call {
+                    phase,
+                    review_started_at: Some(now),
+                    updated_at: now,
+                    ..call
+                };
+                if !store::update(conn, &reviewing, CallPhase::Published)? {
+                    return Err(AppError::Conflict("the call changed meanwhile; read it again".into()));
+                }
+                Ok(reviewing)
+            })
+        })
+        .await?;
+    Ok(web::Json(CallView::new(call, now)))
+}

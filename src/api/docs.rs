@@ -1,0 +1,97 @@
+//! The parts of the OpenAPI document that do not come from a handler: title, description, the
+//! bearer security scheme and the reusable error responses.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToResponse};
+
+use crate::error::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "jane-seats",
+        description = "Open application rounds (avoin haku) for seats on the North Karelian NGO advisory boards: \
+the regional JANE and the municipal paikallis-JANEs.\n\n\
+Conventions: JSON in UTF-8; unknown JSON fields are rejected with 422; ids are UUID v7; instants are RFC 3339 \
+in UTC (`2027-05-31T13:00:00Z`). Deadlines may be entered as local times in the call's time zone. Lists take \
+`?limit=` (default 50, max 500) and `?cursor=` and answer `{\"items\", \"next_cursor\"}`. Every error is an RFC 9457 \
+`application/problem+json` document; validation errors list every bad field in `errors`. \
+Staff authenticate with `Authorization: Bearer <token>`.",
+        license(name = "MIT")
+    ),
+    modifiers(&BearerAuth),
+    components(responses(
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,
+        UnsupportedMediaType, ValidationFailed, Unavailable
+    )),
+    tags(
+        (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "reference", description = "Theme areas, municipalities and the privacy notice"),
+        (name = "staff", description = "Staff users and their tokens"),
+        (name = "councils", description = "JANE and paikallis-JANEs, their seats, members and coverage"),
+        (name = "calls", description = "Open calls (avoin haku) and their life cycle"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A staff token from `create-admin` or `POST /users`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The body is not valid JSON.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct BadRequest(pub Problem);
+
+/// Missing, malformed or unknown bearer token.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Unauthorized(pub Problem);
+
+/// The caller's role or councils do not allow this.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Forbidden(pub Problem);
+
+/// Not found, or not visible to this caller.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct NotFound(pub Problem);
+
+/// The resource is in the wrong state for this request.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Conflict(pub Problem);
+
+/// The body exceeds the configured limit.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct PayloadTooLarge(pub Problem);
+
+/// The body is not `application/json`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct UnsupportedMediaType(pub Problem);
+
+/// One or more fields are invalid; `errors` names each.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct ValidationFailed(pub Problem);
+
+/// The database is unreachable.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Unavailable(pub Problem);

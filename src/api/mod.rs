@@ -1,0 +1,159 @@
+//! The HTTP API: the application state, the one route table (version 1 under `/api/v1`), and the
+//! OpenAPI document generated from the handlers' annotations.
+
+pub mod auth;
+pub mod calls;
+pub mod councils;
+pub mod docs;
+pub mod extract;
+pub mod health;
+pub mod reference;
+pub mod users;
+
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, App, HttpResponse, ResponseError};
+use chrono::{DateTime, Utc};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::telemetry::{self, Metrics};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+/// The route table. Every endpoint is registered here and nowhere else.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(health::problem_type)
+        .service(
+            scope("/api/v1")
+                .service(health::openapi_json)
+                // reference data
+                .service(reference::theme_areas)
+                .service(reference::list_municipalities)
+                .service(reference::create_municipality)
+                .service(reference::privacy_notice)
+                .service(reference::publish_privacy_notice)
+                // staff
+                .service(users::create_user)
+                .service(users::me)
+                .service(users::list_users)
+                .service(users::issue_token)
+                // councils and seats
+                .service(councils::create_council)
+                .service(councils::list_councils)
+                .service(councils::get_council)
+                .service(councils::update_council)
+                .service(councils::put_seat_plan)
+                .service(councils::get_seat_plan)
+                .service(councils::list_seats)
+                .service(councils::members)
+                .service(councils::coverage)
+                // calls
+                .service(calls::create_call)
+                .service(calls::list_calls)
+                .service(calls::get_call)
+                .service(calls::update_call)
+                .service(calls::publish_call)
+                .service(calls::start_review),
+        );
+}
+
+/// The OpenAPI 3.1 document of the API, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(docs::ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts()
+        .1
+}
+
+/// The whole application, as served and as tested.
+pub fn app(
+    state: AppState,
+    metrics: web::Data<Metrics>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(metrics)
+        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound("not found".into()).into()))
+        .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+        .wrap(from_fn(telemetry::observe_requests))
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
+        )
+        .route(
+            "/docs",
+            web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
+        )
+        .into_utoipa_app()
+        .configure(routes)
+        .default_service(web::to(|| async { AppError::NotFound("no such endpoint".into()).error_response() }))
+        .split_for_parts()
+        .0
+}
+
+/// Error responses that did not come from `AppError` (actix's own, e.g. a panic's 500) are given
+/// a problem+json body too, so clients meet one error format.
+fn problem_for_plain_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if is_problem || res.status().as_u16() < 400 {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let error = match status.as_u16() {
+        400 => AppError::BadRequest("the request could not be read".into()),
+        404 => AppError::NotFound("not found".into()),
+        405 => AppError::NotFound("no such endpoint for this method".into()),
+        413 => AppError::PayloadTooLarge { limit: 0 },
+        s if s >= 500 => AppError::Internal(anyhow::anyhow!("unhandled {status}")),
+        _ => AppError::BadRequest(status.canonical_reason().unwrap_or("error").to_owned()),
+    };
+    let mut problem = error.problem();
+    problem.status = status.as_u16();
+    let body = HttpResponse::build(status)
+        .content_type("application/problem+json")
+        .body(serde_json::to_string(&problem).expect("problems serialise"));
+    let (req, _) = res.into_parts();
+    let res: ServiceResponse<BoxBody> = ServiceResponse::new(req, body);
+    Ok(ErrorHandlerResponse::Response(res.map_body(|_, body| EitherBody::right(body))))
+}

@@ -1,0 +1,265 @@
+//! Layered configuration: the compiled-in `config/default.toml`, then the TOML file named by
+//! `JANE_SEATS_CONFIG`, then environment variables. Any bad setting stops the start with one message
+//! that names the setting and where its value came from.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::Deserialize;
+
+use crate::db::DatabaseUrl;
+
+const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub mail: MailConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub bind: String,
+    pub public_url: String,
+    pub workers: usize,
+    pub body_limit_bytes: usize,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+    pub sqlite_busy_timeout_ms: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub smtp_url: String,
+    pub from: String,
+    pub outbox_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+/// A configuration problem, as one line for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Reads defaults, the optional `JANE_SEATS_CONFIG` file and the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_figment(Self::figment()?)
+    }
+
+    /// The layers, in increasing priority.
+    pub fn figment() -> Result<Figment, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Ok(path) = std::env::var("JANE_SEATS_CONFIG") {
+            if !std::path::Path::new(&path).is_file() {
+                return Err(ConfigError(format!(
+                    "JANE_SEATS_CONFIG names `{path}`, which is not a readable file"
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        Ok(figment.merge(env_provider()).merge(
+            Env::raw()
+                .only(&["DATABASE_URL"])
+                .map(|_| "database.url".into()),
+        ))
+    }
+
+    /// The defaults alone, for tests and tools that set what they need in code.
+    pub fn defaults() -> Self {
+        Self::from_figment(Figment::from(Toml::string(DEFAULT_TOML)))
+            .expect("the compiled-in defaults are valid")
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: Config = figment.extract().map_err(|e| describe_figment_error(&figment, e))?;
+        config.check().map_err(|(key, problem)| {
+            let source = figment
+                .find_metadata(key)
+                .map(|m| format!(" (set in {})", m.name))
+                .unwrap_or_default();
+            ConfigError(format!("`{key}`: {problem}{source}"))
+        })?;
+        Ok(config)
+    }
+
+    /// Checks what the types alone cannot; names the first bad key.
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        self.bind_addr().map_err(|e| ("server.bind", e))?;
+        let url = url::Url::parse(&self.server.public_url)
+            .map_err(|e| ("server.public_url", format!("`{}` is not a URL: {e}", self.server.public_url)))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+            return Err(("server.public_url", "must be an http:// or https:// URL with a host".into()));
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.server.body_limit_bytes) {
+            return Err(("server.body_limit_bytes", "must be between 1024 and 16777216".into()));
+        }
+        DatabaseUrl::parse(&self.database.url).map_err(|e| ("database.url", e))?;
+        if !(1..=512).contains(&self.database.pool_size) {
+            return Err(("database.pool_size", "must be between 1 and 512".into()));
+        }
+        if self.database.connect_timeout_secs == 0 {
+            return Err(("database.connect_timeout_secs", "must be at least 1".into()));
+        }
+        if !self.mail.smtp_url.is_empty() {
+            let smtp = url::Url::parse(&self.mail.smtp_url)
+                .map_err(|e| ("mail.smtp_url", format!("not a URL: {e}")))?;
+            if !matches!(smtp.scheme(), "smtp" | "smtps") {
+                return Err(("mail.smtp_url", "must start with smtp:// or smtps://".into()));
+            }
+        }
+        if !self.mail.from.contains('@') {
+            return Err(("mail.from", format!("`{}` is not an email address", self.mail.from)));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.filter)
+            .map_err(|e| ("log.filter", format!("not a valid filter: {e}")))?;
+        Ok(())
+    }
+
+    pub fn bind_addr(&self) -> Result<SocketAddr, String> {
+        self.server
+            .bind
+            .parse()
+            .map_err(|_| format!("`{}` is not an address:port such as 127.0.0.1:8080", self.server.bind))
+    }
+
+    pub fn database_url(&self) -> DatabaseUrl {
+        DatabaseUrl::parse(&self.database.url).expect("checked when the configuration was loaded")
+    }
+}
+
+/// `JANE_SEATS_BIND`, `JANE_SEATS_PUBLIC_URL` and `JANE_SEATS_SMTP_URL` are the contract's fixed names;
+/// every other setting is `JANE_SEATS_<SECTION>__<KEY>`.
+fn env_provider() -> Env {
+    Env::prefixed("JANE_SEATS_").ignore(&["CONFIG"]).map(|key| {
+        match key.as_str().to_ascii_lowercase().as_str() {
+            "bind" => "server.bind".into(),
+            "public_url" => "server.public_url".into(),
+            "smtp_url" => "mail.smtp_url".into(),
+            other => other.replace("__", ".").into(),
+        }
+    })
+}
+
+fn describe_figment_error(figment: &Figment, error: figment::Error) -> ConfigError {
+    let key = error.path.join(".");
+    let source = error
+        .metadata
+        .as_ref()
+        .or_else(|| figment.find_metadata(&key))
+        .map(|m| match &m.source {
+            Some(source) => format!(" (set in {} {source})", m.name),
+            None => format!(" (set in {})", m.name),
+        })
+        .unwrap_or_default();
+    if key.is_empty() {
+        ConfigError(format!("{}{source}", error.kind))
+    } else {
+        ConfigError(format!("`{key}`: {}{source}", error.kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(toml: &str) -> Result<Config, ConfigError> {
+        Config::from_figment(Figment::from(Toml::string(DEFAULT_TOML)).merge(Toml::string(toml)))
+    }
+
+    #[test]
+    fn defaults_are_valid_and_point_at_sqlite() {
+        let config = Config::defaults();
+        assert_eq!(config.server.bind, "127.0.0.1:8080");
+        assert!(matches!(config.database_url(), DatabaseUrl::Sqlite(_)));
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let err = with("[database]\npool_size = \"many\"").unwrap_err().to_string();
+        assert!(err.contains("database.pool_size"), "{err}");
+        let err = with("[server]\nbind = \"localhost\"").unwrap_err().to_string();
+        assert!(err.contains("server.bind"), "{err}");
+        let err = with("[database]\nurl = \"mysql://x\"").unwrap_err().to_string();
+        assert!(err.contains("database.url"), "{err}");
+        let err = with("[server]\npublic_url = \"ftp://x\"").unwrap_err().to_string();
+        assert!(err.contains("server.public_url"), "{err}");
+        let err = with("[mail]\nsmtp_url = \"http://x\"").unwrap_err().to_string();
+        assert!(err.contains("mail.smtp_url"), "{err}");
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        let err = with("[database]\npoolsize = 3").unwrap_err().to_string();
+        assert!(err.contains("poolsize"), "{err}");
+    }
+
+    #[test]
+    fn environment_overrides_files_with_the_fixed_names() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("extra.toml", "[server]\nbind = \"127.0.0.1:9000\"\n[database]\npool_size = 3")?;
+            jail.set_env("JANE_SEATS_CONFIG", "extra.toml");
+            jail.set_env("JANE_SEATS_BIND", "127.0.0.1:9100");
+            jail.set_env("JANE_SEATS_PUBLIC_URL", "https://jane.example.org");
+            jail.set_env("JANE_SEATS_SMTP_URL", "smtp://127.0.0.1:2525");
+            jail.set_env("JANE_SEATS_DATABASE__CONNECT_TIMEOUT_SECS", "4");
+            jail.set_env("DATABASE_URL", "postgres://postgres@127.0.0.1/jane");
+            let config = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(config.server.bind, "127.0.0.1:9100");
+            assert_eq!(config.server.public_url, "https://jane.example.org");
+            assert_eq!(config.mail.smtp_url, "smtp://127.0.0.1:2525");
+            assert_eq!(config.database.pool_size, 3);
+            assert_eq!(config.database.connect_timeout_secs, 4);
+            assert!(matches!(config.database_url(), DatabaseUrl::Postgres(_)));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_environment_value_names_the_setting_and_the_variable_source() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("JANE_SEATS_DATABASE__POOL_SIZE", "lots");
+            let err = Config::load().unwrap_err().to_string();
+            assert!(err.contains("database.pool_size"), "{err}");
+            assert!(err.contains("JANE_SEATS_"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_config_file_is_reported() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("JANE_SEATS_CONFIG", "nope.toml");
+            let err = Config::load().unwrap_err().to_string();
+            assert!(err.contains("nope.toml"), "{err}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,100 @@
+//! Who may do what. Staff roles: an admin may do everything; a secretary runs the calls of their
+//! own councils; a committee member reviews the calls they are named to.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Secretary,
+    Committee,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Secretary => "secretary",
+            Self::Committee => "committee",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Admin, Self::Secretary, Self::Committee]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+}
+
+/// A staff member's role and councils.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope<C> {
+    pub role: Role,
+    pub councils: Vec<C>,
+}
+
+impl<C: PartialEq> Scope<C> {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// May change the council's seats and calls: an admin, or a secretary of that council.
+    pub fn manages(&self, council: &C) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Secretary => self.councils.contains(council),
+            Role::Committee => false,
+        }
+    }
+
+    /// May see the council's unpublished work: managers and the council's committee members.
+    pub fn belongs_to(&self, council: &C) -> bool {
+        self.role == Role::Admin || self.councils.contains(council)
+    }
+
+    /// Whether this caller may create a user with `role` for `councils`. Admins create anyone;
+    /// a secretary creates committee members for their own councils only.
+    pub fn may_create_user(&self, role: Role, councils: &[C]) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Secretary => {
+                role == Role::Committee && !councils.is_empty() && councils.iter().all(|c| self.councils.contains(c))
+            }
+            Role::Committee => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(role: Role, councils: &[u8]) -> Scope<u8> {
+        Scope { role, councils: councils.to_vec() }
+    }
+
+    #[test]
+    fn managing_councils() {
+        assert!(scope(Role::Admin, &[]).manages(&1));
+        assert!(scope(Role::Secretary, &[1]).manages(&1));
+        assert!(!scope(Role::Secretary, &[1]).manages(&2));
+        assert!(!scope(Role::Committee, &[1]).manages(&1));
+        assert!(scope(Role::Committee, &[1]).belongs_to(&1));
+        assert!(!scope(Role::Committee, &[1]).belongs_to(&2));
+    }
+
+    #[test]
+    fn creating_users() {
+        let secretary = scope(Role::Secretary, &[1, 2]);
+        assert!(secretary.may_create_user(Role::Committee, &[1]));
+        assert!(secretary.may_create_user(Role::Committee, &[1, 2]));
+        assert!(!secretary.may_create_user(Role::Committee, &[1, 3]));
+        assert!(!secretary.may_create_user(Role::Committee, &[]));
+        assert!(!secretary.may_create_user(Role::Secretary, &[1]));
+        assert!(!secretary.may_create_user(Role::Admin, &[]));
+        assert!(scope(Role::Admin, &[]).may_create_user(Role::Secretary, &[5]));
+        assert!(!scope(Role::Committee, &[1]).may_create_user(Role::Committee, &[1]));
+    }
+}

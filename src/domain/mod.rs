@@ -1,0 +1,11 @@
+//! The rules of an open call, in plain Rust: no actix, no diesel. Everything here is unit-tested
+//! on its own; the HTTP and storage layers only translate to and from these types.
+
+pub mod access;
+pub mod call;
+pub mod council;
+pub mod coverage;
+pub mod localized;
+pub mod reference;
+pub mod seat_plan;
+pub mod theme;

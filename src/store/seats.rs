@@ -1,0 +1,98 @@
+//! Seats of councils. A seat is filled when a decision puts a selected application in it; until
+//! the decision flow exists every seat is vacant.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::seats;
+use crate::db::{to_db_time, DbConn};
+use crate::domain::seat_plan::{plan_change, ExistingSeat, PlanLine, SeatRole};
+use crate::domain::theme::ThemeArea;
+use crate::error::AppError;
+use crate::ids::{CouncilId, SeatId};
+
+#[derive(Debug, Clone)]
+pub struct Seat {
+    pub id: SeatId,
+    pub council_id: CouncilId,
+    pub theme: ThemeArea,
+    pub role: SeatRole,
+    pub position: u32,
+    pub holder: Option<Holder>,
+}
+
+/// Who sits in a filled seat.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub application_id: String,
+    pub name: String,
+    pub association: String,
+}
+
+type SeatRow = (SeatId, CouncilId, String, String, i32);
+
+fn seat(row: SeatRow) -> Result<Seat, AppError> {
+    let (id, council_id, theme, role, position) = row;
+    Ok(Seat {
+        theme: ThemeArea::from_code(&theme)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown theme `{theme}` stored")))?,
+        role: SeatRole::parse(&role)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown seat role `{role}` stored")))?,
+        id,
+        council_id,
+        position: position as u32,
+        holder: None,
+    })
+}
+
+/// Seats of the councils, in theme order, representatives first.
+pub fn of_councils(conn: &mut DbConn, councils: &[CouncilId]) -> Result<Vec<Seat>, AppError> {
+    let rows: Vec<SeatRow> = seats::table
+        .select((seats::id, seats::council_id, seats::theme, seats::role, seats::position))
+        .filter(seats::council_id.eq_any(councils))
+        .load(conn)?;
+    let mut list = rows.into_iter().map(seat).collect::<Result<Vec<_>, _>>()?;
+    list.sort_by(|a, b| (&a.council_id, a.theme, a.role, a.position).cmp(&(&b.council_id, b.theme, b.role, b.position)));
+    Ok(list)
+}
+
+pub fn of_council(conn: &mut DbConn, council: &CouncilId) -> Result<Vec<Seat>, AppError> {
+    of_councils(conn, std::slice::from_ref(council))
+}
+
+/// Replaces the council's seat plan inside the caller's transaction. Filled seats are never
+/// removed: the domain refuses such a plan and this returns 409.
+pub fn replace_plan(
+    conn: &mut DbConn,
+    council: &CouncilId,
+    wanted: &[PlanLine],
+    now: DateTime<Utc>,
+) -> Result<Vec<Seat>, AppError> {
+    let existing: Vec<ExistingSeat<SeatId>> = of_council(conn, council)?
+        .into_iter()
+        .map(|s| ExistingSeat {
+            filled: s.holder.is_some(),
+            id: s.id,
+            theme: s.theme,
+            role: s.role,
+            position: s.position,
+        })
+        .collect();
+    let change = plan_change(&existing, wanted).map_err(|e| AppError::Conflict(e.to_string()))?;
+    if !change.remove.is_empty() {
+        diesel::delete(seats::table.filter(seats::id.eq_any(&change.remove))).execute(conn)?;
+    }
+    for new in &change.add {
+        diesel::insert_into(seats::table)
+            .values((
+                seats::id.eq(SeatId::new()),
+                seats::council_id.eq(council),
+                seats::theme.eq(new.theme.code()),
+                seats::role.eq(new.role.as_str()),
+                seats::position.eq(new.position as i32),
+                seats::created_at.eq(to_db_time(now)),
+            ))
+            .execute(conn)?;
+    }
+    of_council(conn, council)
+}
