@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use figment::providers::{Env, Format, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
 
 use crate::db::DatabaseUrl;
@@ -99,7 +99,9 @@ impl Config {
     }
 
     pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
-        let config: Config = figment.extract().map_err(|e| describe_figment_error(&figment, e))?;
+        let config: Config = figment
+            .extract()
+            .map_err(|e| describe_figment_error(&figment, e))?;
         config.check().map_err(|(key, problem)| {
             let source = figment
                 .find_metadata(key)
@@ -113,13 +115,23 @@ impl Config {
     /// Checks what the types alone cannot; names the first bad key.
     fn check(&self) -> Result<(), (&'static str, String)> {
         self.bind_addr().map_err(|e| ("server.bind", e))?;
-        let url = url::Url::parse(&self.server.public_url)
-            .map_err(|e| ("server.public_url", format!("`{}` is not a URL: {e}", self.server.public_url)))?;
+        let url = url::Url::parse(&self.server.public_url).map_err(|e| {
+            (
+                "server.public_url",
+                format!("`{}` is not a URL: {e}", self.server.public_url),
+            )
+        })?;
         if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-            return Err(("server.public_url", "must be an http:// or https:// URL with a host".into()));
+            return Err((
+                "server.public_url",
+                "must be an http:// or https:// URL with a host".into(),
+            ));
         }
         if !(1024..=16 * 1024 * 1024).contains(&self.server.body_limit_bytes) {
-            return Err(("server.body_limit_bytes", "must be between 1024 and 16777216".into()));
+            return Err((
+                "server.body_limit_bytes",
+                "must be between 1024 and 16777216".into(),
+            ));
         }
         DatabaseUrl::parse(&self.database.url).map_err(|e| ("database.url", e))?;
         if !(1..=512).contains(&self.database.pool_size) {
@@ -132,11 +144,17 @@ impl Config {
             let smtp = url::Url::parse(&self.mail.smtp_url)
                 .map_err(|e| ("mail.smtp_url", format!("not a URL: {e}")))?;
             if !matches!(smtp.scheme(), "smtp" | "smtps") {
-                return Err(("mail.smtp_url", "must start with smtp:// or smtps://".into()));
+                return Err((
+                    "mail.smtp_url",
+                    "must start with smtp:// or smtps://".into(),
+                ));
             }
         }
         if !self.mail.from.contains('@') {
-            return Err(("mail.from", format!("`{}` is not an email address", self.mail.from)));
+            return Err((
+                "mail.from",
+                format!("`{}` is not an email address", self.mail.from),
+            ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.filter)
             .map_err(|e| ("log.filter", format!("not a valid filter: {e}")))?;
@@ -144,10 +162,12 @@ impl Config {
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr, String> {
-        self.server
-            .bind
-            .parse()
-            .map_err(|_| format!("`{}` is not an address:port such as 127.0.0.1:8080", self.server.bind))
+        self.server.bind.parse().map_err(|_| {
+            format!(
+                "`{}` is not an address:port such as 127.0.0.1:8080",
+                self.server.bind
+            )
+        })
     }
 
     pub fn database_url(&self) -> DatabaseUrl {
@@ -187,6 +207,8 @@ fn describe_figment_error(figment: &Figment, error: figment::Error) -> ConfigErr
 }
 
 #[cfg(test)]
+// figment::Jail fixes the closure's error type to figment::Error, which is large.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -203,15 +225,25 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_setting() {
-        let err = with("[database]\npool_size = \"many\"").unwrap_err().to_string();
+        let err = with("[database]\npool_size = \"many\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("database.pool_size"), "{err}");
-        let err = with("[server]\nbind = \"localhost\"").unwrap_err().to_string();
+        let err = with("[server]\nbind = \"localhost\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("server.bind"), "{err}");
-        let err = with("[database]\nurl = \"mysql://x\"").unwrap_err().to_string();
+        let err = with("[database]\nurl = \"mysql://x\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("database.url"), "{err}");
-        let err = with("[server]\npublic_url = \"ftp://x\"").unwrap_err().to_string();
+        let err = with("[server]\npublic_url = \"ftp://x\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("server.public_url"), "{err}");
-        let err = with("[mail]\nsmtp_url = \"http://x\"").unwrap_err().to_string();
+        let err = with("[mail]\nsmtp_url = \"http://x\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("mail.smtp_url"), "{err}");
     }
 
@@ -224,7 +256,10 @@ mod tests {
     #[test]
     fn environment_overrides_files_with_the_fixed_names() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("extra.toml", "[server]\nbind = \"127.0.0.1:9000\"\n[database]\npool_size = 3")?;
+            jail.create_file(
+                "extra.toml",
+                "[server]\nbind = \"127.0.0.1:9000\"\n[database]\npool_size = 3",
+            )?;
             jail.set_env("JANE_SEATS_CONFIG", "extra.toml");
             jail.set_env("JANE_SEATS_BIND", "127.0.0.1:9100");
             jail.set_env("JANE_SEATS_PUBLIC_URL", "https://jane.example.org");

@@ -1,7 +1,7 @@
 //! The one error type of the service and its one mapping to HTTP: every error body is an RFC 9457
 //! `application/problem+json` document.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -60,7 +60,11 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             code: code.into(),
@@ -88,18 +92,66 @@ pub struct Problem {
 
 /// The kinds of problem the service reports, with their type URI slugs and titles.
 pub const PROBLEM_KINDS: &[(&str, &str, &str)] = &[
-    ("malformed-request", "Malformed request", "The body or query string could not be read as JSON of the expected shape."),
-    ("unauthorized", "Authentication required", "Send `Authorization: Bearer <token>` with a valid staff token or edit token."),
-    ("forbidden", "Not allowed", "The caller is known but their role or councils do not allow this request."),
-    ("not-found", "Not found", "The resource does not exist, or the caller may not know that it exists."),
-    ("conflict", "Wrong state", "The resource is not in a state that allows this request, e.g. the call is not open or is already decided."),
-    ("precondition-failed", "Version mismatch", "`If-Match` does not name the current version; read the resource again and retry."),
-    ("payload-too-large", "Request body too large", "The body exceeds the configured limit."),
-    ("unsupported-media-type", "Unsupported media type", "Send the body as `application/json`."),
-    ("validation-failed", "Invalid fields", "One or more fields are invalid; `errors` names each of them."),
-    ("rate-limited", "Too many requests", "Wait for the number of seconds in `Retry-After` before retrying."),
-    ("unavailable", "Service unavailable", "The database is unreachable or busy; retry shortly."),
-    ("internal", "Internal error", "An unexpected failure; it has been logged."),
+    (
+        "malformed-request",
+        "Malformed request",
+        "The body or query string could not be read as JSON of the expected shape.",
+    ),
+    (
+        "unauthorized",
+        "Authentication required",
+        "Send `Authorization: Bearer <token>` with a valid staff token or edit token.",
+    ),
+    (
+        "forbidden",
+        "Not allowed",
+        "The caller is known but their role or councils do not allow this request.",
+    ),
+    (
+        "not-found",
+        "Not found",
+        "The resource does not exist, or the caller may not know that it exists.",
+    ),
+    (
+        "conflict",
+        "Wrong state",
+        "The resource is not in a state that allows this request, e.g. the call is not open or is already decided.",
+    ),
+    (
+        "precondition-failed",
+        "Version mismatch",
+        "`If-Match` does not name the current version; read the resource again and retry.",
+    ),
+    (
+        "payload-too-large",
+        "Request body too large",
+        "The body exceeds the configured limit.",
+    ),
+    (
+        "unsupported-media-type",
+        "Unsupported media type",
+        "Send the body as `application/json`.",
+    ),
+    (
+        "validation-failed",
+        "Invalid fields",
+        "One or more fields are invalid; `errors` names each of them.",
+    ),
+    (
+        "rate-limited",
+        "Too many requests",
+        "Wait for the number of seconds in `Retry-After` before retrying.",
+    ),
+    (
+        "unavailable",
+        "Service unavailable",
+        "The database is unreachable or busy; retry shortly.",
+    ),
+    (
+        "internal",
+        "Internal error",
+        "An unexpected failure; it has been logged.",
+    ),
 ];
 
 impl AppError {
@@ -107,7 +159,11 @@ impl AppError {
         Self::NotFound(format!("{what} not found"))
     }
 
-    pub fn invalid(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self::Validation(vec![FieldError::new(field, code, message)])
     }
 
@@ -216,19 +272,39 @@ impl From<validator::ValidationErrors> for AppError {
     }
 }
 
-fn flatten_validation_errors(prefix: &str, errors: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
+fn flatten_validation_errors(
+    prefix: &str,
+    errors: &validator::ValidationErrors,
+    out: &mut Vec<FieldError>,
+) {
     use validator::ValidationErrorsKind;
     for (field, kind) in errors.errors() {
-        // `__all__` holds struct-level errors; they belong to the struct's own path.
-        let path = match (prefix.is_empty(), field.as_ref()) {
-            (_, "__all__") => prefix.to_owned(),
-            (true, name) => name.to_owned(),
-            (false, name) => format!("{prefix}.{name}"),
+        let join = |name: &str| {
+            if prefix.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{prefix}.{name}")
+            }
+        };
+        // `__all__` holds struct-level (schema) errors: they name their field in the `field`
+        // parameter, relative to the struct; without it they belong to the struct itself.
+        let path = if field == "__all__" {
+            prefix.to_owned()
+        } else {
+            join(field)
         };
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for error in list {
-                    out.push(FieldError::new(path.clone(), error.code.to_string(), describe(error)));
+                    let path = match error.params.get("field").and_then(|v| v.as_str()) {
+                        Some(name) if field == "__all__" => join(name),
+                        _ => path.clone(),
+                    };
+                    out.push(FieldError::new(
+                        path,
+                        error.code.to_string(),
+                        describe(error),
+                    ));
                 }
             }
             ValidationErrorsKind::Struct(inner) => flatten_validation_errors(&path, inner, out),

@@ -120,7 +120,10 @@ mod tests {
     fn new_ids_are_v7_and_ordered() {
         let a = CouncilId::new();
         let b = CouncilId::new();
-        assert_eq!(uuid::Uuid::parse_str(a.as_str()).unwrap().get_version_num(), 7);
+        assert_eq!(
+            uuid::Uuid::parse_str(a.as_str()).unwrap().get_version_num(),
+            7
+        );
         assert!(a < b);
     }
 }

@@ -36,7 +36,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Openapi) = cli.command {
-        println!("{}", jane_seats::api::openapi().to_pretty_json().expect("serialises"));
+        println!(
+            "{}",
+            jane_seats::api::openapi()
+                .to_pretty_json()
+                .expect("serialises")
+        );
         return ExitCode::SUCCESS;
     }
     let config = match Config::load() {

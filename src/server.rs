@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{web, HttpServer};
+use actix_web::{HttpServer, web};
 
 use crate::api::{self, AppState};
 use crate::clock::{Clock, SystemClock};
@@ -40,7 +40,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         crate::db::DatabaseUrl::Sqlite(path) => {
             tracing::info!(backend = "sqlite", path = %path.display(), "database ready")
         }
-        crate::db::DatabaseUrl::Postgres(_) => tracing::info!(backend = "postgres", "database ready"),
+        crate::db::DatabaseUrl::Postgres(_) => {
+            tracing::info!(backend = "postgres", "database ready")
+        }
     }
     let state = AppState {
         db,

@@ -3,7 +3,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::AppState;
@@ -29,7 +29,9 @@ impl Staff {
         if self.scope().manages(council) {
             Ok(())
         } else {
-            Err(AppError::Forbidden("only an admin or a secretary of this council may do this".into()))
+            Err(AppError::Forbidden(
+                "only an admin or a secretary of this council may do this".into(),
+            ))
         }
     }
 
@@ -52,10 +54,14 @@ pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
         .to_str()
         .map_err(|_| AppError::Unauthorized("the Authorization header is not readable".into()))?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(Some(token.trim().to_owned()))
         }
-        _ => Err(AppError::Unauthorized("use `Authorization: Bearer <token>`".into())),
+        _ => Err(AppError::Unauthorized(
+            "use `Authorization: Bearer <token>`".into(),
+        )),
     }
 }
 
@@ -67,10 +73,15 @@ async fn resolve(req: &HttpRequest) -> Result<Option<Staff>, AppError> {
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
-    let user = state.db.run(move |conn| users::find_by_token(conn, &token)).await?;
+    let user = state
+        .db
+        .run(move |conn| users::find_by_token(conn, &token))
+        .await?;
     match user {
         Some(user) => Ok(Some(Staff(user))),
-        None => Err(AppError::Unauthorized("the token is unknown or has been revoked".into())),
+        None => Err(AppError::Unauthorized(
+            "the token is unknown or has been revoked".into(),
+        )),
     }
 }
 
@@ -81,9 +92,9 @@ impl FromRequest for Staff {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            resolve(&req)
-                .await?
-                .ok_or_else(|| AppError::Unauthorized("sign in with `Authorization: Bearer <token>`".into()))
+            resolve(&req).await?.ok_or_else(|| {
+                AppError::Unauthorized("sign in with `Authorization: Bearer <token>`".into())
+            })
         })
     }
 }

@@ -3,17 +3,18 @@
 
 use std::collections::HashSet;
 
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::{Validate, ValidateEmail};
+use validator::Validate;
 
-use super::auth::{MaybeStaff, Staff};
-use super::extract::{page_request, Json, Query};
 use super::AppState;
-use crate::db::DbConn;
+use super::auth::{MaybeStaff, Staff};
+use super::extract::{Json, Query, page_request};
+use super::rules::email_address;
+use crate::db::{DbConn, LockableTable};
 use crate::domain::call::{self, CallAction, CallPhase, CallStatus, Contact, Window};
 use crate::domain::localized::LocalizedText;
 use crate::domain::reference::default_criteria;
@@ -160,7 +161,11 @@ struct CheckedCall {
 
 fn is_phone(text: &str) -> bool {
     let digits = text.chars().filter(char::is_ascii_digit).count();
-    (5..=15).contains(&digits) && text.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) && text.len() <= 40
+    (5..=15).contains(&digits)
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        && text.len() <= 40
 }
 
 /// Checks every field against the rules that need no database; all problems at once.
@@ -184,7 +189,10 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
         errors.push(FieldError::new(
             "time_zone",
             "time_zone",
-            format!("`{}` is not an IANA time zone such as Europe/Helsinki", entered.time_zone),
+            format!(
+                "`{}` is not an IANA time zone such as Europe/Helsinki",
+                entered.time_zone
+            ),
         ));
     }
     let zone = zone.unwrap_or(chrono_tz::Europe::Helsinki);
@@ -200,30 +208,58 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
     if let (Some(opens), Some(closes)) = (opens_at, closes_at)
         && closes <= opens
     {
-        errors.push(FieldError::new("closes_at", "order", "must be after opens_at"));
+        errors.push(FieldError::new(
+            "closes_at",
+            "order",
+            "must be after opens_at",
+        ));
     }
     if entered.term_end <= entered.term_start {
-        errors.push(FieldError::new("term_end", "order", "must be after term_start"));
+        errors.push(FieldError::new(
+            "term_end",
+            "order",
+            "must be after term_start",
+        ));
     }
     if entered.contacts.is_empty() || entered.contacts.len() > 10 {
-        errors.push(FieldError::new("contacts", "length", "give 1 to 10 contacts"));
+        errors.push(FieldError::new(
+            "contacts",
+            "length",
+            "give 1 to 10 contacts",
+        ));
     }
     for (i, contact) in entered.contacts.iter().enumerate() {
         let name_len = contact.name.trim().chars().count();
         if name_len == 0 || name_len > 200 {
-            errors.push(FieldError::new(format!("contacts[{i}].name"), "length", "must have 1 to 200 characters"));
+            errors.push(FieldError::new(
+                format!("contacts[{i}].name"),
+                "length",
+                "must have 1 to 200 characters",
+            ));
         }
-        if !contact.email.validate_email() || contact.email.len() > 254 {
-            errors.push(FieldError::new(format!("contacts[{i}].email"), "email", "is not a valid email address"));
+        if email_address(&contact.email).is_err() {
+            errors.push(FieldError::new(
+                format!("contacts[{i}].email"),
+                "email",
+                "is not a valid email address",
+            ));
         }
         if contact.phone.as_deref().is_some_and(|p| !is_phone(p)) {
-            errors.push(FieldError::new(format!("contacts[{i}].phone"), "phone", "is not a phone number"));
+            errors.push(FieldError::new(
+                format!("contacts[{i}].phone"),
+                "phone",
+                "is not a phone number",
+            ));
         }
     }
     let mut seen = HashSet::new();
     for (i, theme) in entered.themes.iter().enumerate() {
         if !seen.insert(*theme) {
-            errors.push(FieldError::new(format!("themes[{i}]"), "unique", format!("{} is listed twice", theme.code())));
+            errors.push(FieldError::new(
+                format!("themes[{i}]"),
+                "unique",
+                format!("{} is listed twice", theme.code()),
+            ));
         }
     }
     if !errors.is_empty() {
@@ -232,7 +268,11 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
     Ok(CheckedCall {
         title: entered.title.normalized(),
         announcement: entered.announcement.normalized(),
-        criteria: entered.criteria.into_iter().map(LocalizedText::normalized).collect(),
+        criteria: entered
+            .criteria
+            .into_iter()
+            .map(LocalizedText::normalized)
+            .collect(),
         window: Window {
             opens_at: opens_at.expect("checked"),
             closes_at: closes_at.expect("checked"),
@@ -247,7 +287,10 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
 
 /// Themes of the council's seat plan, in catalogue order.
 fn planned_themes(conn: &mut DbConn, council: &CouncilId) -> Result<Vec<ThemeArea>, AppError> {
-    let mut themes: Vec<ThemeArea> = seats::of_council(conn, council)?.into_iter().map(|s| s.theme).collect();
+    let mut themes: Vec<ThemeArea> = seats::of_council(conn, council)?
+        .into_iter()
+        .map(|s| s.theme)
+        .collect();
     themes.dedup();
     Ok(themes)
 }
@@ -265,22 +308,38 @@ fn check_themes_planned(themes: &[ThemeArea], planned: &[ThemeArea]) -> Result<(
         .iter()
         .enumerate()
         .filter(|(_, t)| !planned.contains(t))
-        .map(|(i, t)| FieldError::new(format!("themes[{i}]"), "not_in_seat_plan", format!("the council has no seats for {}", t.code())))
+        .map(|(i, t)| {
+            FieldError::new(
+                format!("themes[{i}]"),
+                "not_in_seat_plan",
+                format!("the council has no seats for {}", t.code()),
+            )
+        })
         .collect();
-    if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
 }
 
 /// The call, if the caller may see it: published calls are public, drafts are seen by those who
 /// manage the council. Anything else is "not found".
 fn visible_call(conn: &mut DbConn, id: &CallId, caller: Option<&Staff>) -> Result<Call, AppError> {
     let call = store::find(conn, id)?.ok_or_else(|| AppError::not_found("call"))?;
-    let visible = call.phase != CallPhase::Draft || caller.is_some_and(|s| s.scope().manages(&call.council_id));
-    if visible { Ok(call) } else { Err(AppError::not_found("call")) }
+    let visible = call.phase != CallPhase::Draft
+        || caller.is_some_and(|s| s.scope().manages(&call.council_id));
+    if visible {
+        Ok(call)
+    } else {
+        Err(AppError::not_found("call"))
+    }
 }
 
-/// A call the caller manages (for changes): 404 if they cannot see it, 403 if they can but may not
-/// change it.
+/// A call the caller manages, locked for changing it (inside a write transaction): 404 if they
+/// cannot see it, 403 if they can but may not change it.
 fn managed_call(conn: &mut DbConn, id: &CallId, caller: &Staff) -> Result<Call, AppError> {
+    conn.lock_row(LockableTable::Calls, id.as_str())?;
     let call = visible_call(conn, id, Some(caller))?;
     caller.require_manager(&call.council_id)?;
     Ok(call)
@@ -346,7 +405,9 @@ pub async fn create_call(
                     criteria,
                     opens_at: body.opens_at,
                     closes_at: body.closes_at,
-                    time_zone: body.time_zone.unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
+                    time_zone: body
+                        .time_zone
+                        .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
                     term_start: body.term_start,
                     term_end: body.term_end,
                     contacts: body.contacts,
@@ -421,7 +482,9 @@ pub async fn list_calls(
     let page = page_request(query.limit, query.cursor)?;
     let drafts = match caller.0.as_ref().map(Staff::scope) {
         Some(scope) if scope.is_admin() => Drafts::All,
-        Some(scope) if scope.role == crate::domain::access::Role::Secretary => Drafts::OfCouncils(scope.councils),
+        Some(scope) if scope.role == crate::domain::access::Role::Secretary => {
+            Drafts::OfCouncils(scope.councils)
+        }
         _ => Drafts::None,
     };
     let filter = store::ListFilter {
@@ -430,9 +493,16 @@ pub async fn list_calls(
         drafts,
     };
     let now = state.now();
-    let page = state.db.run(move |conn| store::list(conn, &filter, &page, now)).await?;
+    let page = state
+        .db
+        .run(move |conn| store::list(conn, &filter, &page, now))
+        .await?;
     Ok(web::Json(CallList {
-        items: page.items.into_iter().map(|c| CallView::new(c, now)).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|c| CallView::new(c, now))
+            .collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -454,7 +524,10 @@ pub async fn get_call(
     id: web::Path<CallId>,
 ) -> Result<web::Json<CallView>, AppError> {
     let id = id.into_inner();
-    let call = state.db.run(move |conn| visible_call(conn, &id, caller.0.as_ref())).await?;
+    let call = state
+        .db
+        .run(move |conn| visible_call(conn, &id, caller.0.as_ref()))
+        .await?;
     Ok(web::Json(CallView::new(call, state.now())))
 }
 
@@ -498,7 +571,9 @@ pub async fn update_call(
                 };
                 let expected = updated.phase;
                 if !store::update(conn, &updated, expected)? {
-                    return Err(AppError::Conflict("the call changed meanwhile; read it again".into()));
+                    return Err(AppError::Conflict(
+                        "the call changed meanwhile; read it again".into(),
+                    ));
                 }
                 Ok(updated)
             })
@@ -507,16 +582,27 @@ pub async fn update_call(
     Ok(web::Json(CallView::new(call, now)))
 }
 
-fn edit_draft(conn: &mut DbConn, call: Call, patch: UpdateCall, now: DateTime<Utc>) -> Result<Call, AppError> {
+fn edit_draft(
+    conn: &mut DbConn,
+    call: Call,
+    patch: UpdateCall,
+    now: DateTime<Utc>,
+) -> Result<Call, AppError> {
     let planned = planned_themes(conn, &call.council_id)?;
     let themes_changed = patch.themes.is_some();
     let checked = check_fields(EnteredCall {
         title: patch.title.unwrap_or(call.title),
         announcement: patch.announcement.unwrap_or(call.announcement),
         criteria: patch.criteria.unwrap_or(call.criteria),
-        opens_at: patch.opens_at.unwrap_or_else(|| call::format_utc(call.window.opens_at)),
-        closes_at: patch.closes_at.unwrap_or_else(|| call::format_utc(call.window.closes_at)),
-        time_zone: patch.time_zone.unwrap_or_else(|| call.time_zone.name().to_owned()),
+        opens_at: patch
+            .opens_at
+            .unwrap_or_else(|| call::format_utc(call.window.opens_at)),
+        closes_at: patch
+            .closes_at
+            .unwrap_or_else(|| call::format_utc(call.window.closes_at)),
+        time_zone: patch
+            .time_zone
+            .unwrap_or_else(|| call.time_zone.name().to_owned()),
         term_start: patch.term_start.unwrap_or(call.term_start),
         term_end: patch.term_end.unwrap_or(call.term_end),
         contacts: patch.contacts.unwrap_or(call.contacts),
@@ -540,8 +626,17 @@ fn edit_draft(conn: &mut DbConn, call: Call, patch: UpdateCall, now: DateTime<Ut
     })
 }
 
-fn extend_deadline(call: Call, patch: UpdateCall, status: CallStatus, now: DateTime<Utc>) -> Result<Call, AppError> {
-    let UpdateCall { closes_at: Some(closes_at), .. } = &patch else {
+fn extend_deadline(
+    call: Call,
+    patch: UpdateCall,
+    status: CallStatus,
+    now: DateTime<Utc>,
+) -> Result<Call, AppError> {
+    let UpdateCall {
+        closes_at: Some(closes_at),
+        ..
+    } = &patch
+    else {
         return Err(AppError::Conflict(format!(
             "the call is {status}; once published, only a later closes_at is accepted"
         )));
@@ -655,7 +750,8 @@ pub async fn start_review(
         .run(move |conn| {
             conn.write_transaction(|conn| {
                 let call = managed_call(conn, &id, &staff)?;
-                let phase = call::transition(call.status(now), CallAction::StartReview).map_err(illegal)?;
+                let phase =
+                    call::transition(call.status(now), CallAction::StartReview).map_err(illegal)?;
                 let reviewing = Call {
                     phase,
                     review_started_at: Some(now),
@@ -663,7 +759,9 @@ pub async fn start_review(
                     ..call
                 };
                 if !store::update(conn, &reviewing, CallPhase::Published)? {
-                    return Err(AppError::Conflict("the call changed meanwhile; read it again".into()));
+                    return Err(AppError::Conflict(
+                        "the call changed meanwhile; read it again".into(),
+                    ));
                 }
                 Ok(reviewing)
             })

@@ -1,20 +1,20 @@
 //! Councils (JANE and paikallis-JANEs), their seat plans and seats, the published composition and
 //! coverage across a council and the councils below it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
-use actix_web::{get, patch, post, put, web, HttpResponse};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use super::auth::Staff;
-use super::extract::{page_request, Json, Query};
-use super::reference::name_text;
 use super::AppState;
+use super::auth::Staff;
+use super::extract::{Json, Query, page_request};
+use super::rules::{field_error, first_duplicate, name_text, unique_strings};
 use crate::db::DbConn;
-use crate::domain::council::{check_hierarchy, CouncilKind, ParentCouncil};
+use crate::domain::council::{CouncilKind, ParentCouncil, check_hierarchy};
 use crate::domain::coverage::{self as coverage_rules, SeatState};
 use crate::domain::localized::LocalizedText;
 use crate::domain::seat_plan::{PlanLine, SeatRole};
@@ -22,7 +22,7 @@ use crate::domain::theme::ThemeArea;
 use crate::error::{AppError, FieldError};
 use crate::ids::{CouncilId, SeatId};
 use crate::store::councils::{self as store, Council};
-use crate::store::{reference, seats, Page};
+use crate::store::{Page, reference, seats};
 
 #[derive(Serialize, ToSchema)]
 pub struct CouncilView {
@@ -52,14 +52,6 @@ impl From<Council> for CouncilView {
     }
 }
 
-fn unique_codes(codes: &[String]) -> Result<(), ValidationError> {
-    let mut seen = HashSet::new();
-    match codes.iter().find(|c| !seen.insert(c.as_str())) {
-        Some(dup) => Err(ValidationError::new("unique").with_message(format!("{dup} is listed twice").into())),
-        None => Ok(()),
-    }
-}
-
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCouncil {
@@ -69,7 +61,7 @@ pub struct CreateCouncil {
     /// Required for a local council: its regional council.
     #[serde(default)]
     pub parent_id: Option<CouncilId>,
-    #[validate(length(min = 1, max = 100), custom(function = "unique_codes"))]
+    #[validate(length(min = 1, max = 100), custom(function = "unique_strings"))]
     #[schema(example = json!(["426"]))]
     pub municipality_codes: Vec<String>,
 }
@@ -85,17 +77,29 @@ fn check_municipalities(conn: &mut DbConn, codes: &[String]) -> Result<(), AppEr
             .iter()
             .enumerate()
             .filter(|(_, c)| unknown.contains(c))
-            .map(|(i, c)| FieldError::new(format!("municipality_codes[{i}]"), "unknown", format!("no municipality {c}")))
+            .map(|(i, c)| {
+                FieldError::new(
+                    format!("municipality_codes[{i}]"),
+                    "unknown",
+                    format!("no municipality {c}"),
+                )
+            })
             .collect(),
     ))
 }
 
-fn hierarchy(kind: CouncilKind, parent: Option<&Council>, codes: &[String], children: &[String]) -> Result<(), AppError> {
+fn hierarchy(
+    kind: CouncilKind,
+    parent: Option<&Council>,
+    codes: &[String],
+    children: &[String],
+) -> Result<(), AppError> {
     let parent = parent.map(|p| ParentCouncil {
         kind: p.kind,
         municipality_codes: &p.municipality_codes,
     });
-    check_hierarchy(kind, parent, codes, children).map_err(|e| AppError::invalid(e.field, "hierarchy", e.message))
+    check_hierarchy(kind, parent, codes, children)
+        .map_err(|e| AppError::invalid(e.field, "hierarchy", e.message))
 }
 
 /// Creates a council (admin).
@@ -125,10 +129,9 @@ pub async fn create_council(
             conn.write_transaction(|conn| {
                 check_municipalities(conn, &body.municipality_codes)?;
                 let parent = match &body.parent_id {
-                    Some(id) => Some(
-                        store::find(conn, id)?
-                            .ok_or_else(|| AppError::invalid("parent_id", "unknown", format!("no council {id}")))?,
-                    ),
+                    Some(id) => Some(store::find(conn, id)?.ok_or_else(|| {
+                        AppError::invalid("parent_id", "unknown", format!("no council {id}"))
+                    })?),
                     None => None,
                 };
                 hierarchy(body.kind, parent.as_ref(), &body.municipality_codes, &[])?;
@@ -187,7 +190,10 @@ pub async fn list_councils(
         kind: query.kind,
         parent_id: query.parent_id,
     };
-    let page = state.db.run(move |conn| store::list(conn, &filter, &page)).await?;
+    let page = state
+        .db
+        .run(move |conn| store::list(conn, &filter, &page))
+        .await?;
     Ok(web::Json(CouncilList {
         items: page.items.into_iter().map(Into::into).collect(),
         next_cursor: page.next_cursor,
@@ -201,7 +207,10 @@ pub async fn list_councils(
     responses((status = 200, body = CouncilView), (status = 404, response = super::docs::NotFound))
 )]
 #[get("/councils/{id}")]
-pub async fn get_council(state: web::Data<AppState>, id: web::Path<CouncilId>) -> Result<web::Json<CouncilView>, AppError> {
+pub async fn get_council(
+    state: web::Data<AppState>,
+    id: web::Path<CouncilId>,
+) -> Result<web::Json<CouncilView>, AppError> {
     let id = id.into_inner();
     let council = state.db.run(move |conn| store::get(conn, &id)).await?;
     Ok(web::Json(council.into()))
@@ -214,7 +223,7 @@ pub struct UpdateCouncil {
     pub name: Option<LocalizedText>,
     /// Replaces the covered municipalities. A local council stays inside its regional council's
     /// area; a regional council keeps covering its local councils' municipalities.
-    #[validate(length(min = 1, max = 100), custom(function = "unique_codes"))]
+    #[validate(length(min = 1, max = 100), custom(function = "unique_strings"))]
     pub municipality_codes: Option<Vec<String>>,
 }
 
@@ -285,20 +294,23 @@ pub struct SeatPlanTheme {
     pub deputies: u32,
 }
 
-fn unique_themes(themes: &[SeatPlanTheme]) -> Result<(), ValidationError> {
-    let mut seen = HashSet::new();
-    match themes.iter().find(|t| !seen.insert(t.theme)) {
-        Some(dup) => Err(ValidationError::new("unique")
-            .with_message(format!("{} is listed twice", dup.theme.code()).into())),
+fn unique_themes(plan: &SeatPlanRequest) -> Result<(), ValidationError> {
+    match first_duplicate(&plan.themes, |t| t.theme) {
+        Some(i) => Err(field_error(
+            format!("themes[{i}].theme"),
+            "unique",
+            format!("{} is listed twice", plan.themes[i].theme.code()),
+        )),
         None => Ok(()),
     }
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[validate(schema(function = "unique_themes", skip_on_field_errors = false))]
 pub struct SeatPlanRequest {
     /// Seats per theme; themes not listed get no seats.
-    #[validate(nested, custom(function = "unique_themes"))]
+    #[validate(nested)]
     pub themes: Vec<SeatPlanTheme>,
 }
 
@@ -334,7 +346,11 @@ impl From<seats::Seat> for SeatView {
             theme: s.theme,
             role: s.role,
             position: s.position,
-            status: if s.holder.is_some() { SeatStatus::Filled } else { SeatStatus::Vacant },
+            status: if s.holder.is_some() {
+                SeatStatus::Filled
+            } else {
+                SeatStatus::Vacant
+            },
             holder: s.holder.map(|h| SeatHolder {
                 application_id: h.application_id,
                 name: h.name,
@@ -428,7 +444,10 @@ pub async fn put_seat_plan(
     responses((status = 200, body = SeatPlanView), (status = 404, response = super::docs::NotFound))
 )]
 #[get("/councils/{id}/seat-plan")]
-pub async fn get_seat_plan(state: web::Data<AppState>, id: web::Path<CouncilId>) -> Result<web::Json<SeatPlanView>, AppError> {
+pub async fn get_seat_plan(
+    state: web::Data<AppState>,
+    id: web::Path<CouncilId>,
+) -> Result<web::Json<SeatPlanView>, AppError> {
     let id = id.into_inner();
     let council = id.clone();
     let seats = state
@@ -448,7 +467,10 @@ pub async fn get_seat_plan(state: web::Data<AppState>, id: web::Path<CouncilId>)
     responses((status = 200, body = Vec<SeatView>), (status = 404, response = super::docs::NotFound))
 )]
 #[get("/councils/{id}/seats")]
-pub async fn list_seats(state: web::Data<AppState>, id: web::Path<CouncilId>) -> Result<web::Json<Vec<SeatView>>, AppError> {
+pub async fn list_seats(
+    state: web::Data<AppState>,
+    id: web::Path<CouncilId>,
+) -> Result<web::Json<Vec<SeatView>>, AppError> {
     let id = id.into_inner();
     let seats = state
         .db
@@ -515,7 +537,11 @@ pub async fn members(
     let filled: Vec<_> = seats
         .into_iter()
         .filter(|s| s.holder.is_some())
-        .skip_while(|s| page.after.as_deref().is_some_and(|after| s.id.as_str() != after))
+        .skip_while(|s| {
+            page.after
+                .as_deref()
+                .is_some_and(|after| s.id.as_str() != after)
+        })
         .skip(usize::from(page.after.is_some()))
         .collect();
     let page = Page::from_rows(filled, page.limit, |s| s.id.to_string());
@@ -584,7 +610,10 @@ pub struct CoverageView {
     responses((status = 200, body = CoverageView), (status = 404, response = super::docs::NotFound))
 )]
 #[get("/councils/{id}/coverage")]
-pub async fn coverage(state: web::Data<AppState>, id: web::Path<CouncilId>) -> Result<web::Json<CoverageView>, AppError> {
+pub async fn coverage(
+    state: web::Data<AppState>,
+    id: web::Path<CouncilId>,
+) -> Result<web::Json<CoverageView>, AppError> {
     let id = id.into_inner();
     let root = id.clone();
     let (councils, seats) = state
@@ -639,7 +668,8 @@ pub async fn coverage(state: web::Data<AppState>, id: web::Path<CouncilId>) -> R
         })
         .collect();
     let all_representative_seats_filled = views.iter().all(|v| v.all_representative_seats_filled);
-    let all_seats_filled = all_representative_seats_filled && views.iter().all(|v| v.deputy.filled == v.deputy.total);
+    let all_seats_filled =
+        all_representative_seats_filled && views.iter().all(|v| v.deputy.filled == v.deputy.total);
     Ok(web::Json(CoverageView {
         council_id: id,
         all_representative_seats_filled,

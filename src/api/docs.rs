@@ -4,7 +4,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToResponse};
 
-use crate::error::Problem;
+use utoipa::openapi::{Ref, RefOr};
+
+use crate::error::{FieldError, Problem};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,10 +22,13 @@ Staff authenticate with `Authorization: Bearer <token>`.",
         license(name = "MIT")
     ),
     modifiers(&BearerAuth),
-    components(responses(
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,
-        UnsupportedMediaType, ValidationFailed, Unavailable
-    )),
+    components(
+        schemas(Problem, FieldError),
+        responses(
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,
+            UnsupportedMediaType, ValidationFailed, Internal, Unavailable
+        )
+    ),
     tags(
         (name = "operations", description = "Health, readiness, metrics and this document"),
         (name = "reference", description = "Theme areas, municipalities and the privacy notice"),
@@ -91,7 +96,62 @@ pub struct UnsupportedMediaType(pub Problem);
 #[response(content_type = "application/problem+json")]
 pub struct ValidationFailed(pub Problem);
 
+/// An unexpected failure; it has been logged.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Internal(pub Problem);
+
 /// The database is unreachable.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Unavailable(pub Problem);
+
+/// Adds what every operation shares, so that no handler has to repeat it: the errors any JSON body
+/// can cause (400, 413, 415, 422), 401 where a token is required, 500 everywhere, and a description
+/// for success responses that have none.
+pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
+    let response = |name: &str| RefOr::Ref(Ref::from_response_name(name));
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            if operation.request_body.is_some() {
+                for (status, name) in [
+                    ("400", "BadRequest"),
+                    ("413", "PayloadTooLarge"),
+                    ("415", "UnsupportedMediaType"),
+                    ("422", "ValidationFailed"),
+                ] {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| response(name));
+                }
+            }
+            if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                responses
+                    .entry("401".to_owned())
+                    .or_insert_with(|| response("Unauthorized"));
+            }
+            responses
+                .entry("500".to_owned())
+                .or_insert_with(|| response("Internal"));
+            for (status, r) in responses.iter_mut() {
+                if let RefOr::T(r) = r
+                    && r.description.is_empty()
+                {
+                    r.description = match status.as_str() {
+                        "201" => "Created",
+                        _ => "OK",
+                    }
+                    .to_owned();
+                }
+            }
+        }
+    }
+}

@@ -4,9 +4,9 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
-use futures_util::future::LocalBoxFuture;
+use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
@@ -44,7 +44,9 @@ where
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| AppError::BadRequest(format!("the request body could not be read: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    AppError::BadRequest(format!("the request body could not be read: {e}"))
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(AppError::PayloadTooLarge { limit });
                 }
@@ -71,7 +73,9 @@ fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
         Ok(())
     } else {
         Err(AppError::UnsupportedMediaType(format!(
@@ -83,17 +87,20 @@ fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
 /// Deserialises `bytes` as `T`. Broken JSON is a 400; JSON of the wrong shape (unknown field,
 /// missing field, wrong type) is a 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // Syntax first: a body that is not one complete JSON value is a 400 even if its start has the
+    // wrong shape.
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| malformed(&e))?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Data => AppError::Validation(vec![shape_error(&path, &inner.to_string())]),
+            serde_json::error::Category::Data => {
+                AppError::Validation(vec![shape_error(&path, &inner.to_string())])
+            }
             _ => malformed(&inner),
         }
     })?;
-    // Trailing garbage after the value is malformed JSON too.
-    deserializer.end().map_err(|e| malformed(&e))?;
     Ok(value)
 }
 
@@ -110,15 +117,28 @@ fn shape_error(path: &str, message: &str) -> FieldError {
         parent => format!("{parent}.{name}"),
     };
     let quoted = message.split('`').nth(1).unwrap_or("").to_owned();
-    let field_at = |p: &str| if p == "." { String::new() } else { p.to_owned() };
+    let field_at = |p: &str| {
+        if p == "." {
+            String::new()
+        } else {
+            p.to_owned()
+        }
+    };
     if message.starts_with("unknown field") {
         // serde_path_to_error already ends the path with the unknown key.
-        FieldError::new(field_at(path), "unknown_field", format!("is not a known field; {message}"))
+        FieldError::new(
+            field_at(path),
+            "unknown_field",
+            format!("is not a known field; {message}"),
+        )
     } else if message.starts_with("missing field") {
         FieldError::new(join(&quoted), "required", "is required")
     } else if message.starts_with("unknown variant") {
         FieldError::new(field_at(path), "invalid_value", message)
-    } else if message.starts_with("invalid type") || message.starts_with("invalid value") || message.starts_with("invalid length") {
+    } else if message.starts_with("invalid type")
+        || message.starts_with("invalid value")
+        || message.starts_with("invalid length")
+    {
         FieldError::new(field_at(path), "invalid_type", message)
     } else {
         FieldError::new(field_at(path), "invalid", message)
@@ -144,10 +164,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let pairs = form_urlencoded::parse(req.query_string().as_bytes());
         let deserializer = serde_urlencoded::Deserializer::new(pairs);
-        let result = serde_path_to_error::deserialize(deserializer).map(Query).map_err(|error| {
-            let path = error.path().to_string();
-            AppError::Validation(vec![shape_error(&path, &error.into_inner().to_string())])
-        });
+        let result = serde_path_to_error::deserialize(deserializer)
+            .map(Query)
+            .map_err(|error| {
+                let path = error.path().to_string();
+                AppError::Validation(vec![shape_error(&path, &error.into_inner().to_string())])
+            });
         std::future::ready(result)
     }
 }
@@ -156,13 +178,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
 pub fn page_request(limit: Option<u32>, cursor: Option<String>) -> Result<PageRequest, AppError> {
     let limit = limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
-        return Err(AppError::invalid("limit", "range", "must be between 1 and 500"));
+        return Err(AppError::invalid(
+            "limit",
+            "range",
+            "must be between 1 and 500",
+        ));
     }
     let after = match cursor.as_deref() {
         None | Some("") => None,
         Some(text) => Some(
             uuid::Uuid::parse_str(text)
-                .map_err(|_| AppError::invalid("cursor", "invalid", "is not a cursor returned by this list"))?
+                .map_err(|_| {
+                    AppError::invalid("cursor", "invalid", "is not a cursor returned by this list")
+                })?
                 .hyphenated()
                 .to_string(),
         ),
@@ -203,19 +231,34 @@ mod tests {
     #[test]
     fn shape_errors_name_the_field() {
         let e = field_error(r#"{"candidate": {"email": "a@b.fi", "age": 3}, "themes": []}"#);
-        assert_eq!((e.field.as_str(), e.code.as_str()), ("candidate.age", "unknown_field"));
+        assert_eq!(
+            (e.field.as_str(), e.code.as_str()),
+            ("candidate.age", "unknown_field")
+        );
         let e = field_error(r#"{"candidate": {}, "themes": []}"#);
-        assert_eq!((e.field.as_str(), e.code.as_str()), ("candidate.email", "required"));
+        assert_eq!(
+            (e.field.as_str(), e.code.as_str()),
+            ("candidate.email", "required")
+        );
         let e = field_error(r#"{"candidate": {"email": "x"}, "themes": [1, "two"]}"#);
-        assert_eq!((e.field.as_str(), e.code.as_str()), ("themes[1]", "invalid_type"));
+        assert_eq!(
+            (e.field.as_str(), e.code.as_str()),
+            ("themes[1]", "invalid_type")
+        );
         let e = field_error(r#"{"candidate": {"email": "x"}, "themes": [], "extra": 1}"#);
         assert_eq!(e.field, "extra");
     }
 
     #[test]
     fn broken_json_is_a_bad_request() {
-        assert!(matches!(parse_json::<Outer>(b"{\"candidate\": "), Err(AppError::BadRequest(_))));
-        assert!(matches!(parse_json::<Outer>(b"not json"), Err(AppError::BadRequest(_))));
+        assert!(matches!(
+            parse_json::<Outer>(b"{\"candidate\": "),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_json::<Outer>(b"not json"),
+            Err(AppError::BadRequest(_))
+        ));
         assert!(matches!(
             parse_json::<Outer>(br#"{"candidate": {"email": "x"}, "themes": []} trailing"#),
             Err(AppError::BadRequest(_))

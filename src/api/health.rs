@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{HttpResponse, get, web};
 use diesel::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -66,8 +66,11 @@ pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
         .body(metrics.render())
 }
 
-static OPENAPI_JSON: LazyLock<String> =
-    LazyLock::new(|| super::openapi().to_pretty_json().expect("the OpenAPI document serialises"));
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
+    super::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises")
+});
 
 /// This document (OpenAPI 3.1).
 #[utoipa::path(
@@ -76,7 +79,9 @@ static OPENAPI_JSON: LazyLock<String> =
 )]
 #[get("/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(OPENAPI_JSON.as_str())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(OPENAPI_JSON.as_str())
 }
 
 /// What a problem `type` means.

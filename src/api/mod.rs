@@ -8,6 +8,7 @@ pub mod docs;
 pub mod extract;
 pub mod health;
 pub mod reference;
+pub mod rules;
 pub mod users;
 
 use std::sync::Arc;
@@ -15,12 +16,12 @@ use std::sync::Arc;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{web, App, HttpResponse, ResponseError};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
+use actix_web::{App, HttpResponse, ResponseError, web};
 use chrono::{DateTime, Utc};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
-use utoipa_actix_web::{scope, AppExt};
+use utoipa_actix_web::{AppExt, scope};
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -84,12 +85,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI 3.1 document of the API, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    App::new()
+    let mut doc = App::new()
         .into_utoipa_app()
         .openapi(docs::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts()
-        .1
+        .1;
+    docs::complete(&mut doc);
+    doc
 }
 
 /// The whole application, as served and as tested.
@@ -108,7 +111,10 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .app_data(metrics)
-        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound("not found".into()).into()))
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|_, _| AppError::NotFound("not found".into()).into()),
+        )
         .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
         .wrap(from_fn(telemetry::observe_requests))
         .service(
@@ -117,11 +123,17 @@ pub fn app(
         )
         .route(
             "/docs",
-            web::get().to(|| async { HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish() }),
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/docs/"))
+                    .finish()
+            }),
         )
         .into_utoipa_app()
         .configure(routes)
-        .default_service(web::to(|| async { AppError::NotFound("no such endpoint".into()).error_response() }))
+        .default_service(web::to(|| async {
+            AppError::NotFound("no such endpoint".into()).error_response()
+        }))
         .split_for_parts()
         .0
 }
@@ -155,5 +167,7 @@ fn problem_for_plain_errors<B: MessageBody + 'static>(
         .body(serde_json::to_string(&problem).expect("problems serialise"));
     let (req, _) = res.into_parts();
     let res: ServiceResponse<BoxBody> = ServiceResponse::new(req, body);
-    Ok(ErrorHandlerResponse::Response(res.map_body(|_, body| EitherBody::right(body))))
+    Ok(ErrorHandlerResponse::Response(
+        res.map_body(|_, body| EitherBody::right(body)),
+    ))
 }

@@ -1,14 +1,15 @@
 //! Theme areas, municipalities and the privacy notice.
 
-use actix_web::{get, post, put, web, HttpResponse};
+use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
+use super::AppState;
 use super::auth::Staff;
 use super::extract::{Json, Query};
-use super::AppState;
+use super::rules::{long_text, name_text};
 use crate::domain::localized::LocalizedText;
 use crate::domain::reference::{is_municipality_code, is_region_code};
 use crate::domain::theme::ThemeArea;
@@ -28,7 +29,10 @@ pub async fn theme_areas() -> web::Json<Vec<ThemeAreaView>> {
     web::Json(
         ThemeArea::ALL
             .into_iter()
-            .map(|code| ThemeAreaView { code, name: code.name() })
+            .map(|code| ThemeAreaView {
+                code,
+                name: code.name(),
+            })
             .collect(),
     )
 }
@@ -74,7 +78,11 @@ pub async fn list_municipalities(
 ) -> Result<web::Json<Vec<MunicipalityView>>, AppError> {
     let region = query.0.region;
     if region.as_deref().is_some_and(|r| !is_region_code(r)) {
-        return Err(AppError::invalid("region", "region_code", "must be a two-digit region code such as 12"));
+        return Err(AppError::invalid(
+            "region",
+            "region_code",
+            "must be a two-digit region code such as 12",
+        ));
     }
     let list = state
         .db
@@ -87,7 +95,8 @@ fn municipality_code(code: &str) -> Result<(), ValidationError> {
     if is_municipality_code(code) {
         Ok(())
     } else {
-        Err(ValidationError::new("municipality_code").with_message("must be a three-digit Statistics Finland code".into()))
+        Err(ValidationError::new("municipality_code")
+            .with_message("must be a three-digit Statistics Finland code".into()))
     }
 }
 
@@ -95,13 +104,9 @@ fn region_code(code: &str) -> Result<(), ValidationError> {
     if is_region_code(code) {
         Ok(())
     } else {
-        Err(ValidationError::new("region_code").with_message("must be a two-digit Statistics Finland region code".into()))
+        Err(ValidationError::new("region_code")
+            .with_message("must be a two-digit Statistics Finland region code".into()))
     }
-}
-
-pub(crate) fn name_text(text: &LocalizedText) -> Result<(), ValidationError> {
-    text.check(200)
-        .map_err(|m| ValidationError::new("localized_text").with_message(m.into()))
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -145,9 +150,15 @@ pub async fn create_municipality(
     };
     let now = state.now();
     let m = municipality.clone();
-    let created = state.db.run(move |conn| store::create_municipality(conn, &m, now)).await?;
+    let created = state
+        .db
+        .run(move |conn| store::create_municipality(conn, &m, now))
+        .await?;
     if !created {
-        return Err(AppError::Conflict(format!("municipality {} already exists", municipality.code)));
+        return Err(AppError::Conflict(format!(
+            "municipality {} already exists",
+            municipality.code
+        )));
     }
     Ok(HttpResponse::Created().json(MunicipalityView::from(municipality)))
 }
@@ -173,7 +184,9 @@ impl From<store::PrivacyNotice> for PrivacyNoticeView {
 /// The privacy notice in force, which applicants accept by its version.
 #[utoipa::path(tag = "reference", responses((status = 200, body = PrivacyNoticeView)))]
 #[get("/privacy-notice")]
-pub async fn privacy_notice(state: web::Data<AppState>) -> Result<web::Json<PrivacyNoticeView>, AppError> {
+pub async fn privacy_notice(
+    state: web::Data<AppState>,
+) -> Result<web::Json<PrivacyNoticeView>, AppError> {
     let notice = state.db.run(store::current_privacy_notice).await?;
     Ok(web::Json(notice.into()))
 }
@@ -181,17 +194,15 @@ pub async fn privacy_notice(state: web::Data<AppState>) -> Result<web::Json<Priv
 fn notice_version(version: &str) -> Result<(), ValidationError> {
     let ok = !version.is_empty()
         && version.len() <= 20
-        && version.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     if ok {
         Ok(())
     } else {
-        Err(ValidationError::new("version").with_message("1 to 20 letters, digits, dots, dashes or underscores".into()))
+        Err(ValidationError::new("version")
+            .with_message("1 to 20 letters, digits, dots, dashes or underscores".into()))
     }
-}
-
-fn notice_text(text: &LocalizedText) -> Result<(), ValidationError> {
-    text.check(20_000)
-        .map_err(|m| ValidationError::new("localized_text").with_message(m.into()))
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -201,7 +212,7 @@ pub struct PublishPrivacyNotice {
     #[validate(custom(function = "notice_version"))]
     #[schema(example = "2")]
     pub version: String,
-    #[validate(custom(function = "notice_text"))]
+    #[validate(custom(function = "long_text"))]
     pub text: LocalizedText,
 }
 
@@ -234,7 +245,9 @@ pub async fn publish_privacy_notice(
         .run(move |conn| {
             conn.write_transaction(|conn| {
                 if !store::publish_privacy_notice(conn, &version, &text, &by, now)? {
-                    return Err(AppError::Conflict(format!("privacy notice version {version} already exists")));
+                    return Err(AppError::Conflict(format!(
+                        "privacy notice version {version} already exists"
+                    )));
                 }
                 store::current_privacy_notice(conn)
             })

@@ -1,13 +1,14 @@
 //! Staff users and their tokens.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::auth::Staff;
-use super::extract::{page_request, Json, Query};
 use super::AppState;
+use super::auth::Staff;
+use super::extract::{Json, Query, page_request};
+use super::rules::{email_address, not_blank};
 use crate::domain::access::Role;
 use crate::error::{AppError, FieldError};
 use crate::ids::{CouncilId, UserId};
@@ -50,10 +51,10 @@ pub struct UserWithToken {
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    #[validate(email, length(max = 254))]
+    #[validate(custom(function = "email_address"))]
     #[schema(example = "sihteeri@example.org")]
     pub email: String,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(max = 200), custom(function = "not_blank"))]
     #[schema(example = "Sanna Sihteeri")]
     pub name: String,
     pub role: Role,
@@ -84,17 +85,22 @@ pub async fn create_user(
     body: Json<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
     let mut body = body.0;
-    if body.name.trim().is_empty() {
-        return Err(AppError::invalid("name", "length", "must not be blank"));
-    }
     body.council_ids.sort();
     body.council_ids.dedup();
     match (body.role, body.council_ids.is_empty()) {
         (Role::Admin, false) => {
-            return Err(AppError::invalid("council_ids", "not_allowed", "admins are not tied to councils; leave it empty"));
+            return Err(AppError::invalid(
+                "council_ids",
+                "not_allowed",
+                "admins are not tied to councils; leave it empty",
+            ));
         }
         (Role::Secretary | Role::Committee, true) => {
-            return Err(AppError::invalid("council_ids", "required", "name at least one council"));
+            return Err(AppError::invalid(
+                "council_ids",
+                "required",
+                "name at least one council",
+            ));
         }
         _ => {}
     }
@@ -114,7 +120,13 @@ pub async fn create_user(
                     .iter()
                     .enumerate()
                     .filter(|(_, id)| unknown.contains(id))
-                    .map(|(i, id)| FieldError::new(format!("council_ids[{i}]"), "unknown", format!("no council {id}")))
+                    .map(|(i, id)| {
+                        FieldError::new(
+                            format!("council_ids[{i}]"),
+                            "unknown",
+                            format!("no council {id}"),
+                        )
+                    })
                     .collect();
                 return Err(AppError::Validation(errors));
             }
@@ -124,13 +136,20 @@ pub async fn create_user(
                 role: body.role,
                 council_ids: &body.council_ids,
             };
-            store::create(conn, &new, now)?
-                .ok_or_else(|| AppError::Conflict(format!("a user with the email {} already exists", store::normalize_email(&body.email))))
+            store::create(conn, &new, now)?.ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "a user with the email {} already exists",
+                    store::normalize_email(&body.email)
+                ))
+            })
         })
         .await?;
     let (user, token) = created;
     tracing::info!(user_id = %user.id, role = user.role.as_str(), by = %staff.0.id, "staff user created");
-    Ok(HttpResponse::Created().json(UserWithToken { user: user.into(), token }))
+    Ok(HttpResponse::Created().json(UserWithToken {
+        user: user.into(),
+        token,
+    }))
 }
 
 /// The caller.
@@ -180,7 +199,11 @@ pub async fn list_users(
     let councils = match staff.0.role {
         Role::Admin => None,
         Role::Secretary => Some(staff.0.council_ids.clone()),
-        Role::Committee => return Err(AppError::Forbidden("committee members cannot list users".into())),
+        Role::Committee => {
+            return Err(AppError::Forbidden(
+                "committee members cannot list users".into(),
+            ));
+        }
     };
     let page = page_request(query.0.limit, query.0.cursor)?;
     let page = state

@@ -9,7 +9,7 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::R2D2Connection;
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::AppError;
 
@@ -48,7 +48,10 @@ impl DatabaseUrl {
         }
         if path == ":memory:" {
             // Every pooled connection would get its own empty database.
-            return Err("an in-memory SQLite database cannot be shared by the pool; give a file path".into());
+            return Err(
+                "an in-memory SQLite database cannot be shared by the pool; give a file path"
+                    .into(),
+            );
         }
         Ok(Self::Sqlite(PathBuf::from(path)))
     }
@@ -135,7 +138,9 @@ impl Db {
             .max_size(settings.size)
             .connection_timeout(settings.connect_timeout)
             .build(manager)
-            .map_err(|e| anyhow::anyhow!("cannot connect to the {} database: {e}", url.backend_name()))?;
+            .map_err(|e| {
+                anyhow::anyhow!("cannot connect to the {} database: {e}", url.backend_name())
+            })?;
         let db = Self {
             pool,
             backend: url.backend_name(),
@@ -151,7 +156,9 @@ impl Db {
 
     /// A connection for blocking code outside a request (CLI, workers, tests).
     pub fn conn(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, AppError> {
-        self.pool.get().map_err(|e| AppError::Unavailable(format!("no database connection: {e}")))
+        self.pool
+            .get()
+            .map_err(|e| AppError::Unavailable(format!("no database connection: {e}")))
     }
 
     /// Runs blocking diesel code on tokio's blocking thread pool, so that async workers keep
@@ -173,16 +180,24 @@ impl Db {
 
 fn create_parent_dir(path: &Path) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("cannot create the database directory {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the database directory {}: {e}",
+                dir.display()
+            )
+        })?;
     }
     Ok(())
 }
 
 pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
     let applied = match conn {
-        DbConn::Postgres(pg) => pg.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
-        DbConn::Sqlite(lite) => lite.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Postgres(pg) => pg
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+        DbConn::Sqlite(lite) => lite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len()),
     }
     .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
     if applied > 0 {
@@ -207,7 +222,8 @@ impl DbConn {
         let DbConn::Sqlite(lite) = self else {
             return self.transaction(f);
         };
-        let depth = AnsiTransactionManager::transaction_manager_status_mut(lite).transaction_depth()?;
+        let depth =
+            AnsiTransactionManager::transaction_manager_status_mut(lite).transaction_depth()?;
         if depth.is_some() {
             // Already inside a write transaction: the lock is held; nest as a savepoint.
             return self.transaction(f);
@@ -231,6 +247,37 @@ impl DbConn {
 
     pub fn is_postgres(&self) -> bool {
         matches!(self, DbConn::Postgres(_))
+    }
+
+    /// Inside a write transaction, makes concurrent writers of the same row wait for this one.
+    /// On PostgreSQL this is `SELECT ... FOR UPDATE`; on SQLite the write transaction already holds
+    /// the database's write lock, so there is nothing to do.
+    pub fn lock_row(&mut self, table: LockableTable, id: &str) -> QueryResult<()> {
+        if let DbConn::Postgres(pg) = self {
+            diesel::sql_query(format!(
+                "SELECT id FROM {} WHERE id = $1 FOR UPDATE",
+                table.name()
+            ))
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(pg)?;
+        }
+        Ok(())
+    }
+}
+
+/// Tables whose rows are locked to serialise writers (a closed list, so no SQL is built from input).
+#[derive(Debug, Clone, Copy)]
+pub enum LockableTable {
+    Councils,
+    Calls,
+}
+
+impl LockableTable {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Councils => "councils",
+            Self::Calls => "calls",
+        }
     }
 }
 

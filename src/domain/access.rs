@@ -60,7 +60,9 @@ impl<C: PartialEq> Scope<C> {
         match self.role {
             Role::Admin => true,
             Role::Secretary => {
-                role == Role::Committee && !councils.is_empty() && councils.iter().all(|c| self.councils.contains(c))
+                role == Role::Committee
+                    && !councils.is_empty()
+                    && councils.iter().all(|c| self.councils.contains(c))
             }
             Role::Committee => false,
         }
@@ -72,7 +74,10 @@ mod tests {
     use super::*;
 
     fn scope(role: Role, councils: &[u8]) -> Scope<u8> {
-        Scope { role, councils: councils.to_vec() }
+        Scope {
+            role,
+            councils: councils.to_vec(),
+        }
     }
 
     #[test]

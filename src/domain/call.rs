@@ -153,7 +153,12 @@ pub struct IllegalTransition {
 
 impl fmt::Display for IllegalTransition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot {} a call that is {}", self.action.verb(), self.status)?;
+        write!(
+            f,
+            "cannot {} a call that is {}",
+            self.action.verb(),
+            self.status
+        )?;
         let hint = match (self.action, self.status) {
             (CallAction::Edit, _) => "; once published, only a later closes_at is accepted",
             (CallAction::Apply, CallStatus::Scheduled) => "; applications open at opens_at",
@@ -161,9 +166,10 @@ impl fmt::Display for IllegalTransition {
             (CallAction::StartReview, CallStatus::Scheduled | CallStatus::Open) => {
                 "; the review starts after closes_at"
             }
-            (CallAction::ExtendDeadline, CallStatus::Closed | CallStatus::Reviewing | CallStatus::Decided) => {
-                "; the deadline has already passed"
-            }
+            (
+                CallAction::ExtendDeadline,
+                CallStatus::Closed | CallStatus::Reviewing | CallStatus::Decided,
+            ) => "; the deadline has already passed",
             (CallAction::Decide, _) => "; a decision is made while the call is reviewing",
             _ => "",
         };
@@ -195,9 +201,15 @@ pub enum InstantError {
     Unparseable,
     FractionalSeconds,
     /// The wall-clock time is skipped when clocks go forward.
-    Nonexistent { zone: String },
+    Nonexistent {
+        zone: String,
+    },
     /// The wall-clock time happens twice when clocks go back.
-    Ambiguous { zone: String, earlier: String, later: String },
+    Ambiguous {
+        zone: String,
+        earlier: String,
+        later: String,
+    },
 }
 
 impl fmt::Display for InstantError {
@@ -207,12 +219,18 @@ impl fmt::Display for InstantError {
                 "must be an RFC 3339 instant (2027-05-31T13:00:00Z, 2027-05-31T16:00:00+03:00) \
                  or a local time in the call's time zone (2027-05-31T16:00:00)",
             ),
-            Self::FractionalSeconds => f.write_str("deadlines are exact to the second; drop the fraction"),
+            Self::FractionalSeconds => {
+                f.write_str("deadlines are exact to the second; drop the fraction")
+            }
             Self::Nonexistent { zone } => write!(
                 f,
                 "this local time does not exist in {zone} (clocks go forward that night); pick another time"
             ),
-            Self::Ambiguous { zone, earlier, later } => write!(
+            Self::Ambiguous {
+                zone,
+                earlier,
+                later,
+            } => write!(
                 f,
                 "this local time happens twice in {zone} (clocks go back that night): \
                  give the offset, {earlier} or {later}"
@@ -230,23 +248,28 @@ pub fn parse_instant(text: &str, zone: Tz) -> Result<DateTime<Utc>, InstantError
     let instant = if let Ok(with_offset) = DateTime::parse_from_rfc3339(text) {
         with_offset.with_timezone(&Utc)
     } else {
-        let local = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"]
-            .iter()
-            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-            .ok_or(InstantError::Unparseable)?;
+        let local = [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .ok_or(InstantError::Unparseable)?;
         match zone.from_local_datetime(&local) {
             LocalResult::Single(t) => t.with_timezone(&Utc),
             LocalResult::None => {
                 return Err(InstantError::Nonexistent {
                     zone: zone.name().to_owned(),
-                })
+                });
             }
             LocalResult::Ambiguous(a, b) => {
                 return Err(InstantError::Ambiguous {
                     zone: zone.name().to_owned(),
                     earlier: a.to_rfc3339_opts(SecondsFormat::Secs, false),
                     later: b.to_rfc3339_opts(SecondsFormat::Secs, false),
-                })
+                });
             }
         }
     };
@@ -267,7 +290,8 @@ pub fn format_utc(t: DateTime<Utc>) -> String {
 
 /// `2027-05-31T16:00:00+03:00`, the same instant on the call's wall clock.
 pub fn format_local(t: DateTime<Utc>, zone: Tz) -> String {
-    t.with_timezone(&zone).to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    t.with_timezone(&zone)
+        .to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
 #[cfg(test)]
@@ -276,7 +300,9 @@ mod tests {
     use chrono::Duration;
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     const HELSINKI: Tz = chrono_tz::Europe::Helsinki;
@@ -288,14 +314,32 @@ mod tests {
             closes_at: utc("2027-05-31T13:00:00Z"),
         };
         let at = |t: DateTime<Utc>| status(CallPhase::Published, window, t);
-        assert_eq!(at(window.opens_at - Duration::seconds(1)), CallStatus::Scheduled);
+        assert_eq!(
+            at(window.opens_at - Duration::seconds(1)),
+            CallStatus::Scheduled
+        );
         assert_eq!(at(window.opens_at), CallStatus::Open);
-        assert_eq!(at(window.closes_at - Duration::seconds(1)), CallStatus::Open);
-        assert_eq!(at(window.closes_at - Duration::microseconds(1)), CallStatus::Open);
+        assert_eq!(
+            at(window.closes_at - Duration::seconds(1)),
+            CallStatus::Open
+        );
+        assert_eq!(
+            at(window.closes_at - Duration::microseconds(1)),
+            CallStatus::Open
+        );
         assert_eq!(at(window.closes_at), CallStatus::Closed);
-        assert_eq!(at(window.closes_at + Duration::seconds(1)), CallStatus::Closed);
-        assert_eq!(status(CallPhase::Draft, window, window.closes_at), CallStatus::Draft);
-        assert_eq!(status(CallPhase::Reviewing, window, window.opens_at), CallStatus::Reviewing);
+        assert_eq!(
+            at(window.closes_at + Duration::seconds(1)),
+            CallStatus::Closed
+        );
+        assert_eq!(
+            status(CallPhase::Draft, window, window.closes_at),
+            CallStatus::Draft
+        );
+        assert_eq!(
+            status(CallPhase::Reviewing, window, window.opens_at),
+            CallStatus::Reviewing
+        );
     }
 
     #[test]
@@ -311,14 +355,28 @@ mod tests {
             (S::Closed, A::StartReview),
             (S::Reviewing, A::Decide),
         ];
-        let actions = [A::Edit, A::ExtendDeadline, A::Publish, A::Apply, A::StartReview, A::Decide];
+        let actions = [
+            A::Edit,
+            A::ExtendDeadline,
+            A::Publish,
+            A::Apply,
+            A::StartReview,
+            A::Decide,
+        ];
         for status in CallStatus::ALL {
             for action in actions {
                 let result = transition(status, action);
-                assert_eq!(result.is_ok(), legal.contains(&(status, action)), "{status:?} {action:?}");
+                assert_eq!(
+                    result.is_ok(),
+                    legal.contains(&(status, action)),
+                    "{status:?} {action:?}"
+                );
             }
         }
-        assert_eq!(transition(S::Closed, A::StartReview), Ok(CallPhase::Reviewing));
+        assert_eq!(
+            transition(S::Closed, A::StartReview),
+            Ok(CallPhase::Reviewing)
+        );
         assert_eq!(transition(S::Reviewing, A::Decide), Ok(CallPhase::Decided));
     }
 
@@ -335,24 +393,48 @@ mod tests {
 
     #[test]
     fn instants_with_an_offset_are_exact() {
-        assert_eq!(parse_instant("2027-05-31T13:00:00Z", HELSINKI).unwrap(), utc("2027-05-31T13:00:00Z"));
+        assert_eq!(
+            parse_instant("2027-05-31T13:00:00Z", HELSINKI).unwrap(),
+            utc("2027-05-31T13:00:00Z")
+        );
         assert_eq!(
             parse_instant("2027-05-31T16:00:00+03:00", HELSINKI).unwrap(),
             utc("2027-05-31T13:00:00Z")
         );
-        assert_eq!(parse_instant("2027-05-31T13:00:00.000Z", HELSINKI).unwrap(), utc("2027-05-31T13:00:00Z"));
-        assert_eq!(parse_instant("2027-05-31T13:00:00.5Z", HELSINKI), Err(InstantError::FractionalSeconds));
-        assert_eq!(parse_instant("31.5.2027 16:00", HELSINKI), Err(InstantError::Unparseable));
+        assert_eq!(
+            parse_instant("2027-05-31T13:00:00.000Z", HELSINKI).unwrap(),
+            utc("2027-05-31T13:00:00Z")
+        );
+        assert_eq!(
+            parse_instant("2027-05-31T13:00:00.5Z", HELSINKI),
+            Err(InstantError::FractionalSeconds)
+        );
+        assert_eq!(
+            parse_instant("31.5.2027 16:00", HELSINKI),
+            Err(InstantError::Unparseable)
+        );
     }
 
     #[test]
     fn local_times_follow_helsinki_summer_and_winter_time() {
         // EET (+02:00) in winter, EEST (+03:00) in summer.
-        assert_eq!(parse_instant("2027-01-15T16:00:00", HELSINKI).unwrap(), utc("2027-01-15T14:00:00Z"));
-        assert_eq!(parse_instant("2027-05-31T16:00", HELSINKI).unwrap(), utc("2027-05-31T13:00:00Z"));
+        assert_eq!(
+            parse_instant("2027-01-15T16:00:00", HELSINKI).unwrap(),
+            utc("2027-01-15T14:00:00Z")
+        );
+        assert_eq!(
+            parse_instant("2027-05-31T16:00", HELSINKI).unwrap(),
+            utc("2027-05-31T13:00:00Z")
+        );
         // 28 March 2027: clocks go from 03:00 to 04:00.
-        assert_eq!(parse_instant("2027-03-28T02:59:59", HELSINKI).unwrap(), utc("2027-03-28T00:59:59Z"));
-        assert_eq!(parse_instant("2027-03-28T04:00:00", HELSINKI).unwrap(), utc("2027-03-28T01:00:00Z"));
+        assert_eq!(
+            parse_instant("2027-03-28T02:59:59", HELSINKI).unwrap(),
+            utc("2027-03-28T00:59:59Z")
+        );
+        assert_eq!(
+            parse_instant("2027-03-28T04:00:00", HELSINKI).unwrap(),
+            utc("2027-03-28T01:00:00Z")
+        );
         assert!(matches!(
             parse_instant("2027-03-28T03:30:00", HELSINKI),
             Err(InstantError::Nonexistent { .. })
@@ -367,7 +449,10 @@ mod tests {
                 later: "2027-10-31T03:30:00+02:00".into(),
             }
         );
-        assert_eq!(parse_instant("2027-10-31T23:59:59", HELSINKI).unwrap(), utc("2027-10-31T21:59:59Z"));
+        assert_eq!(
+            parse_instant("2027-10-31T23:59:59", HELSINKI).unwrap(),
+            utc("2027-10-31T21:59:59Z")
+        );
     }
 
     #[test]

@@ -64,10 +64,16 @@ pub fn check_hierarchy(
             return Err(error("parent_id", "a regional council has no parent"));
         }
         (CouncilKind::Local, None) => {
-            return Err(error("parent_id", "a local council (paikallis-JANE) needs its regional council as parent"));
+            return Err(error(
+                "parent_id",
+                "a local council (paikallis-JANE) needs its regional council as parent",
+            ));
         }
         (CouncilKind::Local, Some(p)) if p.kind != CouncilKind::Regional => {
-            return Err(error("parent_id", "the parent of a local council must be a regional council"));
+            return Err(error(
+                "parent_id",
+                "the parent of a local council must be a regional council",
+            ));
         }
         _ => {}
     }
@@ -80,7 +86,10 @@ pub fn check_hierarchy(
         if !outside.is_empty() {
             return Err(error(
                 "municipality_codes",
-                format!("outside the regional council's area: {}", outside.join(", ")),
+                format!(
+                    "outside the regional council's area: {}",
+                    outside.join(", ")
+                ),
             ));
         }
     }
@@ -92,7 +101,10 @@ pub fn check_hierarchy(
     if !dropped.is_empty() {
         return Err(error(
             "municipality_codes",
-            format!("still covered by a local council below this one: {}", dropped.join(", ")),
+            format!(
+                "still covered by a local council below this one: {}",
+                dropped.join(", ")
+            ),
         ));
     }
     Ok(())
@@ -109,30 +121,65 @@ mod tests {
     #[test]
     fn regional_and_local_parents() {
         let area = codes(&["167", "426"]);
-        let regional = || ParentCouncil { kind: CouncilKind::Regional, municipality_codes: &area };
+        let regional = || ParentCouncil {
+            kind: CouncilKind::Regional,
+            municipality_codes: &area,
+        };
         assert!(check_hierarchy(CouncilKind::Regional, None, &area, &[]).is_ok());
-        assert!(check_hierarchy(CouncilKind::Local, Some(regional()), &codes(&["426"]), &[]).is_ok());
-        assert_eq!(check_hierarchy(CouncilKind::Local, None, &area, &[]).unwrap_err().field, "parent_id");
+        assert!(
+            check_hierarchy(CouncilKind::Local, Some(regional()), &codes(&["426"]), &[]).is_ok()
+        );
         assert_eq!(
-            check_hierarchy(CouncilKind::Regional, Some(regional()), &area, &[]).unwrap_err().field,
+            check_hierarchy(CouncilKind::Local, None, &area, &[])
+                .unwrap_err()
+                .field,
             "parent_id"
         );
-        let local = ParentCouncil { kind: CouncilKind::Local, municipality_codes: &area };
-        assert_eq!(check_hierarchy(CouncilKind::Local, Some(local), &area, &[]).unwrap_err().field, "parent_id");
+        assert_eq!(
+            check_hierarchy(CouncilKind::Regional, Some(regional()), &area, &[])
+                .unwrap_err()
+                .field,
+            "parent_id"
+        );
+        let local = ParentCouncil {
+            kind: CouncilKind::Local,
+            municipality_codes: &area,
+        };
+        assert_eq!(
+            check_hierarchy(CouncilKind::Local, Some(local), &area, &[])
+                .unwrap_err()
+                .field,
+            "parent_id"
+        );
     }
 
     #[test]
     fn local_area_inside_the_regional_area() {
         let area = codes(&["167"]);
-        let parent = ParentCouncil { kind: CouncilKind::Regional, municipality_codes: &area };
-        let err = check_hierarchy(CouncilKind::Local, Some(parent), &codes(&["167", "541"]), &[]).unwrap_err();
+        let parent = ParentCouncil {
+            kind: CouncilKind::Regional,
+            municipality_codes: &area,
+        };
+        let err = check_hierarchy(
+            CouncilKind::Local,
+            Some(parent),
+            &codes(&["167", "541"]),
+            &[],
+        )
+        .unwrap_err();
         assert_eq!(err.field, "municipality_codes");
         assert!(err.message.contains("541"));
     }
 
     #[test]
     fn a_regional_council_keeps_covering_its_children() {
-        let err = check_hierarchy(CouncilKind::Regional, None, &codes(&["167"]), &codes(&["426"])).unwrap_err();
+        let err = check_hierarchy(
+            CouncilKind::Regional,
+            None,
+            &codes(&["167"]),
+            &codes(&["426"]),
+        )
+        .unwrap_err();
         assert!(err.message.contains("426"));
     }
 }

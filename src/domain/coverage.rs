@@ -106,7 +106,12 @@ mod tests {
     use super::*;
 
     fn s(id: u32, theme: ThemeArea, role: SeatRole, filled: bool) -> SeatState<u32> {
-        SeatState { seat_id: id, theme, role, filled }
+        SeatState {
+            seat_id: id,
+            theme,
+            role,
+            filled,
+        }
     }
 
     #[test]
@@ -117,9 +122,24 @@ mod tests {
             s(3, ThemeArea::Pensioners, SeatRole::Representative, false),
         ];
         let c = council_coverage(&seats);
-        assert_eq!(c.representative, Tally { total: 2, filled: 1 });
-        assert_eq!(c.deputy, Tally { total: 1, filled: 0 });
-        assert_eq!(c.gaps.iter().map(|g| g.seat_id).collect::<Vec<_>>(), vec![3, 2]);
+        assert_eq!(
+            c.representative,
+            Tally {
+                total: 2,
+                filled: 1
+            }
+        );
+        assert_eq!(
+            c.deputy,
+            Tally {
+                total: 1,
+                filled: 0
+            }
+        );
+        assert_eq!(
+            c.gaps.iter().map(|g| g.seat_id).collect::<Vec<_>>(),
+            vec![3, 2]
+        );
         assert!(!c.all_representative_seats_filled());
     }
 
@@ -142,7 +162,13 @@ mod tests {
 
     #[test]
     fn subtree_lists_descendants_parents_first() {
-        let parents = [(1, None), (2, Some(1)), (3, Some(1)), (4, Some(2)), (5, None)];
+        let parents = [
+            (1, None),
+            (2, Some(1)),
+            (3, Some(1)),
+            (4, Some(2)),
+            (5, None),
+        ];
         assert_eq!(subtree(&1, &parents), vec![1, 2, 3, 4]);
         assert_eq!(subtree(&2, &parents), vec![2, 4]);
         assert_eq!(subtree(&5, &parents), vec![5]);

@@ -70,11 +70,17 @@ impl LocalizedText {
         if self.fi.trim().is_empty() {
             return Err("the Finnish text (fi) is required".into());
         }
-        for (code, text) in [("fi", Some(&self.fi)), ("sv", self.sv.as_ref()), ("en", self.en.as_ref())] {
+        for (code, text) in [
+            ("fi", Some(&self.fi)),
+            ("sv", self.sv.as_ref()),
+            ("en", self.en.as_ref()),
+        ] {
             if let Some(text) = text {
                 let count = text.chars().count();
                 if count > max_chars {
-                    return Err(format!("the {code} text has {count} characters; at most {max_chars} are allowed"));
+                    return Err(format!(
+                        "the {code} text has {count} characters; at most {max_chars} are allowed"
+                    ));
                 }
             }
         }

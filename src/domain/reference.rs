@@ -76,9 +76,15 @@ pub fn default_criteria(area_fi: &str, area_sv: &str, area_en: &str) -> Vec<Loca
             "The selected representative is willing to carry messages between the council and the associations of their theme area.",
         ),
         LocalizedText {
-            fi: format!("Valittavan henkilön taustayhdistyksen toimialueen on sijaittava alueella: {area_fi}."),
-            sv: Some(format!("Den valda personens förening ska verka inom området: {area_sv}.")),
-            en: Some(format!("The candidate's association must operate in the area: {area_en}.")),
+            fi: format!(
+                "Valittavan henkilön taustayhdistyksen toimialueen on sijaittava alueella: {area_fi}."
+            ),
+            sv: Some(format!(
+                "Den valda personens förening ska verka inom området: {area_sv}."
+            )),
+            en: Some(format!(
+                "The candidate's association must operate in the area: {area_en}."
+            )),
         },
     ]
 }
@@ -118,12 +124,18 @@ mod tests {
 
     #[test]
     fn north_karelia_has_thirteen_distinct_well_formed_codes() {
-        let mut codes: Vec<_> = NORTH_KARELIA_MUNICIPALITIES.iter().map(|m| m.code).collect();
+        let mut codes: Vec<_> = NORTH_KARELIA_MUNICIPALITIES
+            .iter()
+            .map(|m| m.code)
+            .collect();
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), 13);
         assert!(codes.iter().all(|c| is_municipality_code(c)));
-        let joensuu = NORTH_KARELIA_MUNICIPALITIES.iter().find(|m| m.code == "167").unwrap();
+        let joensuu = NORTH_KARELIA_MUNICIPALITIES
+            .iter()
+            .find(|m| m.code == "167")
+            .unwrap();
         assert_eq!(joensuu.fi, "Joensuu");
     }
 

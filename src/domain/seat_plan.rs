@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 
 use super::theme::ThemeArea;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SeatRole {
     /// Edustaja.
@@ -101,9 +103,16 @@ pub fn plan_change<Id: Clone>(
     }
     let mut current: BTreeMap<(ThemeArea, SeatRole), Vec<&ExistingSeat<Id>>> = BTreeMap::new();
     for seat in existing {
-        current.entry((seat.theme, seat.role)).or_default().push(seat);
+        current
+            .entry((seat.theme, seat.role))
+            .or_default()
+            .push(seat);
     }
-    let mut keys: Vec<_> = wanted_counts.keys().chain(current.keys()).copied().collect();
+    let mut keys: Vec<_> = wanted_counts
+        .keys()
+        .chain(current.keys())
+        .copied()
+        .collect();
     keys.sort();
     keys.dedup();
 
@@ -117,19 +126,29 @@ pub fn plan_change<Id: Clone>(
         let have = seats.len() as u32;
         if have < want {
             let next = seats.iter().map(|s| s.position).max().unwrap_or(0) + 1;
-            change
-                .add
-                .extend((0..want - have).map(|i| NewSeat { theme, role, position: next + i }));
+            change.add.extend((0..want - have).map(|i| NewSeat {
+                theme,
+                role,
+                position: next + i,
+            }));
         } else if have > want {
             let filled = seats.iter().filter(|s| s.filled).count() as u32;
             if filled > want {
-                return Err(FilledSeatsInTheWay { theme, role, filled, wanted: want });
+                return Err(FilledSeatsInTheWay {
+                    theme,
+                    role,
+                    filled,
+                    wanted: want,
+                });
             }
             // Vacant seats with the highest positions go first.
             seats.sort_by_key(|s| (s.filled, std::cmp::Reverse(s.position)));
-            change
-                .remove
-                .extend(seats.iter().take((have - want) as usize).map(|s| s.id.clone()));
+            change.remove.extend(
+                seats
+                    .iter()
+                    .take((have - want) as usize)
+                    .map(|s| s.id.clone()),
+            );
         }
     }
     Ok(change)
@@ -140,12 +159,28 @@ mod tests {
     use super::*;
     use ThemeArea::*;
 
-    fn seat(id: u32, theme: ThemeArea, role: SeatRole, position: u32, filled: bool) -> ExistingSeat<u32> {
-        ExistingSeat { id, theme, role, position, filled }
+    fn seat(
+        id: u32,
+        theme: ThemeArea,
+        role: SeatRole,
+        position: u32,
+        filled: bool,
+    ) -> ExistingSeat<u32> {
+        ExistingSeat {
+            id,
+            theme,
+            role,
+            position,
+            filled,
+        }
     }
 
     fn line(theme: ThemeArea, representatives: u32, deputies: u32) -> PlanLine {
-        PlanLine { theme, representatives, deputies }
+        PlanLine {
+            theme,
+            representatives,
+            deputies,
+        }
     }
 
     #[test]
@@ -153,7 +188,11 @@ mod tests {
         let change = plan_change::<u32>(&[], &[line(Sports, 1, 1), line(Culture, 2, 0)]).unwrap();
         assert_eq!(change.remove, Vec::<u32>::new());
         assert_eq!(change.add.len(), 4);
-        assert!(change.add.contains(&NewSeat { theme: Culture, role: SeatRole::Representative, position: 2 }));
+        assert!(change.add.contains(&NewSeat {
+            theme: Culture,
+            role: SeatRole::Representative,
+            position: 2
+        }));
     }
 
     #[test]
@@ -167,7 +206,14 @@ mod tests {
         let change = plan_change(&existing, &[line(Sports, 1, 2)]).unwrap();
         // Sports representative 2 is surplus; Culture is gone; one sports deputy is added.
         assert_eq!(change.remove, vec![2, 4]);
-        assert_eq!(change.add, vec![NewSeat { theme: Sports, role: SeatRole::Deputy, position: 2 }]);
+        assert_eq!(
+            change.add,
+            vec![NewSeat {
+                theme: Sports,
+                role: SeatRole::Deputy,
+                position: 2
+            }]
+        );
     }
 
     #[test]
@@ -184,7 +230,15 @@ mod tests {
     fn a_filled_seat_is_never_removed() {
         let existing = [seat(1, Hobbies, SeatRole::Deputy, 1, true)];
         let err = plan_change(&existing, &[line(Sports, 1, 1)]).unwrap_err();
-        assert_eq!(err, FilledSeatsInTheWay { theme: Hobbies, role: SeatRole::Deputy, filled: 1, wanted: 0 });
+        assert_eq!(
+            err,
+            FilledSeatsInTheWay {
+                theme: Hobbies,
+                role: SeatRole::Deputy,
+                filled: 1,
+                wanted: 0
+            }
+        );
         assert!(err.to_string().contains("hobbies"));
     }
 

@@ -6,7 +6,9 @@ use utoipa::ToSchema;
 
 use super::localized::LocalizedText;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ThemeArea {
     ChildrenFamiliesYouth,
@@ -54,14 +56,46 @@ impl ThemeArea {
 
     pub fn name(self) -> LocalizedText {
         let (fi, sv, en) = match self {
-            Self::ChildrenFamiliesYouth => ("Lapset, perheet ja nuoret", "Barn, familjer och unga", "Children, families and youth"),
-            Self::Pensioners => ("Eläkeläisjärjestöt", "Pensionärsorganisationer", "Pensioners' associations"),
-            Self::Sports => ("Liikuntajärjestöt", "Idrotts- och motionsorganisationer", "Sports associations"),
-            Self::SocialHealth => ("Sosiaali- ja terveysjärjestöt", "Social- och hälsoorganisationer", "Social and health associations"),
-            Self::Culture => ("Kulttuurijärjestöt", "Kulturorganisationer", "Cultural associations"),
-            Self::VillagesHeritage => ("Kylä- ja kotiseutuyhdistykset", "By- och hembygdsföreningar", "Village and local heritage associations"),
-            Self::Hobbies => ("Harrastusjärjestöt", "Hobbyorganisationer", "Hobby associations"),
-            Self::EnvironmentNature => ("Ympäristö- ja luontojärjestöt", "Miljö- och naturorganisationer", "Environmental and nature associations"),
+            Self::ChildrenFamiliesYouth => (
+                "Lapset, perheet ja nuoret",
+                "Barn, familjer och unga",
+                "Children, families and youth",
+            ),
+            Self::Pensioners => (
+                "Eläkeläisjärjestöt",
+                "Pensionärsorganisationer",
+                "Pensioners' associations",
+            ),
+            Self::Sports => (
+                "Liikuntajärjestöt",
+                "Idrotts- och motionsorganisationer",
+                "Sports associations",
+            ),
+            Self::SocialHealth => (
+                "Sosiaali- ja terveysjärjestöt",
+                "Social- och hälsoorganisationer",
+                "Social and health associations",
+            ),
+            Self::Culture => (
+                "Kulttuurijärjestöt",
+                "Kulturorganisationer",
+                "Cultural associations",
+            ),
+            Self::VillagesHeritage => (
+                "Kylä- ja kotiseutuyhdistykset",
+                "By- och hembygdsföreningar",
+                "Village and local heritage associations",
+            ),
+            Self::Hobbies => (
+                "Harrastusjärjestöt",
+                "Hobbyorganisationer",
+                "Hobby associations",
+            ),
+            Self::EnvironmentNature => (
+                "Ympäristö- ja luontojärjestöt",
+                "Miljö- och naturorganisationer",
+                "Environmental and nature associations",
+            ),
             Self::Other => ("Muut", "Övriga", "Other"),
         };
         LocalizedText::new(fi, sv, en)

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 
 use crate::db::schema::calls;
-use crate::db::{from_db_time, from_json_text, to_db_time, to_json_text, DbConn};
+use crate::db::{DbConn, from_db_time, from_json_text, to_db_time, to_json_text};
 use crate::domain::call::{self, CallPhase, CallStatus, Contact, Window};
 use crate::domain::localized::LocalizedText;
 use crate::domain::theme::ThemeArea;
@@ -93,10 +93,13 @@ impl CallRow {
     }
 
     fn into_call(self) -> Result<Call, AppError> {
-        let corrupt = |what: &str| AppError::Internal(anyhow::anyhow!("stored call {} has a bad {what}", self.id));
+        let corrupt = |what: &str| {
+            AppError::Internal(anyhow::anyhow!("stored call {} has a bad {what}", self.id))
+        };
         Ok(Call {
             phase: CallPhase::parse(&self.phase).ok_or_else(|| corrupt("phase"))?,
-            time_zone: call::parse_time_zone(&self.time_zone).ok_or_else(|| corrupt("time zone"))?,
+            time_zone: call::parse_time_zone(&self.time_zone)
+                .ok_or_else(|| corrupt("time zone"))?,
             title: from_json_text(&self.title_json)?,
             announcement: from_json_text(&self.announcement_json)?,
             criteria: from_json_text(&self.criteria_json)?,
@@ -121,7 +124,9 @@ impl CallRow {
 }
 
 pub fn insert(conn: &mut DbConn, call: &Call) -> Result<(), AppError> {
-    diesel::insert_into(calls::table).values(CallRow::from_call(call)).execute(conn)?;
+    diesel::insert_into(calls::table)
+        .values(CallRow::from_call(call))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -162,7 +167,12 @@ pub struct ListFilter {
 }
 
 /// Calls, newest first.
-pub fn list(conn: &mut DbConn, filter: &ListFilter, page: &PageRequest, now: DateTime<Utc>) -> Result<Page<Call>, AppError> {
+pub fn list(
+    conn: &mut DbConn,
+    filter: &ListFilter,
+    page: &PageRequest,
+    now: DateTime<Utc>,
+) -> Result<Page<Call>, AppError> {
     let now = to_db_time(now);
     let mut query = calls::table
         .select(CallRow::as_select())
@@ -188,19 +198,27 @@ pub fn list(conn: &mut DbConn, filter: &ListFilter, page: &PageRequest, now: Dat
     query = match filter.status {
         None => query,
         Some(CallStatus::Draft) => query.filter(calls::phase.eq(CallPhase::Draft.as_str())),
-        Some(CallStatus::Scheduled) => query.filter(calls::phase.eq(published)).filter(calls::opens_at.gt(now)),
+        Some(CallStatus::Scheduled) => query
+            .filter(calls::phase.eq(published))
+            .filter(calls::opens_at.gt(now)),
         Some(CallStatus::Open) => query
             .filter(calls::phase.eq(published))
             .filter(calls::opens_at.le(now))
             .filter(calls::closes_at.gt(now)),
-        Some(CallStatus::Closed) => query.filter(calls::phase.eq(published)).filter(calls::closes_at.le(now)),
+        Some(CallStatus::Closed) => query
+            .filter(calls::phase.eq(published))
+            .filter(calls::closes_at.le(now)),
         Some(CallStatus::Reviewing) => query.filter(calls::phase.eq(CallPhase::Reviewing.as_str())),
         Some(CallStatus::Decided) => query.filter(calls::phase.eq(CallPhase::Decided.as_str())),
     };
     let rows: Vec<CallRow> = query.load(conn)?;
     let page_rows = Page::from_rows(rows, page.limit, |r| r.id.to_string());
     Ok(Page {
-        items: page_rows.items.into_iter().map(CallRow::into_call).collect::<Result<_, _>>()?,
+        items: page_rows
+            .items
+            .into_iter()
+            .map(CallRow::into_call)
+            .collect::<Result<_, _>>()?,
         next_cursor: page_rows.next_cursor,
     })
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{council_municipalities, councils};
-use crate::db::{from_db_time, from_json_text, to_db_time, to_json_text, DbConn};
+use crate::db::{DbConn, from_db_time, from_json_text, to_db_time, to_json_text};
 use crate::domain::council::CouncilKind;
 use crate::domain::localized::LocalizedText;
 use crate::error::AppError;
@@ -22,7 +22,14 @@ pub struct Council {
     pub updated_at: DateTime<Utc>,
 }
 
-type CouncilRow = (CouncilId, String, Option<CouncilId>, String, NaiveDateTime, NaiveDateTime);
+type CouncilRow = (
+    CouncilId,
+    String,
+    Option<CouncilId>,
+    String,
+    NaiveDateTime,
+    NaiveDateTime,
+);
 
 fn columns() -> (
     councils::id,
@@ -45,16 +52,24 @@ fn columns() -> (
 fn with_municipalities(conn: &mut DbConn, rows: Vec<CouncilRow>) -> Result<Vec<Council>, AppError> {
     let ids: Vec<&CouncilId> = rows.iter().map(|r| &r.0).collect();
     let links: Vec<(CouncilId, String)> = council_municipalities::table
-        .select((council_municipalities::council_id, council_municipalities::municipality_code))
+        .select((
+            council_municipalities::council_id,
+            council_municipalities::municipality_code,
+        ))
         .filter(council_municipalities::council_id.eq_any(ids))
         .order(council_municipalities::municipality_code)
         .load(conn)?;
     rows.into_iter()
         .map(|(id, kind, parent_id, name_json, created_at, updated_at)| {
             Ok(Council {
-                kind: CouncilKind::parse(&kind)
-                    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown council kind `{kind}` stored")))?,
-                municipality_codes: links.iter().filter(|(c, _)| *c == id).map(|(_, m)| m.clone()).collect(),
+                kind: CouncilKind::parse(&kind).ok_or_else(|| {
+                    AppError::Internal(anyhow::anyhow!("unknown council kind `{kind}` stored"))
+                })?,
+                municipality_codes: links
+                    .iter()
+                    .filter(|(c, _)| *c == id)
+                    .map(|(_, m)| m.clone())
+                    .collect(),
                 id,
                 parent_id,
                 name: from_json_text(&name_json)?,
@@ -66,13 +81,19 @@ fn with_municipalities(conn: &mut DbConn, rows: Vec<CouncilRow>) -> Result<Vec<C
 }
 
 pub fn find(conn: &mut DbConn, id: &CouncilId) -> Result<Option<Council>, AppError> {
-    let rows: Vec<CouncilRow> = councils::table.select(columns()).filter(councils::id.eq(id)).load(conn)?;
+    let rows: Vec<CouncilRow> = councils::table
+        .select(columns())
+        .filter(councils::id.eq(id))
+        .load(conn)?;
     Ok(with_municipalities(conn, rows)?.pop())
 }
 
 /// The councils with these ids, in the order given (unknown ids are skipped).
 pub fn find_many(conn: &mut DbConn, ids: &[CouncilId]) -> Result<Vec<Council>, AppError> {
-    let rows: Vec<CouncilRow> = councils::table.select(columns()).filter(councils::id.eq_any(ids)).load(conn)?;
+    let rows: Vec<CouncilRow> = councils::table
+        .select(columns())
+        .filter(councils::id.eq_any(ids))
+        .load(conn)?;
     let mut found = with_municipalities(conn, rows)?;
     found.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
     Ok(found)
@@ -87,8 +108,16 @@ pub struct ListFilter {
     pub parent_id: Option<CouncilId>,
 }
 
-pub fn list(conn: &mut DbConn, filter: &ListFilter, page: &PageRequest) -> Result<Page<Council>, AppError> {
-    let mut query = councils::table.select(columns()).order(councils::id).limit(page.limit + 1).into_boxed();
+pub fn list(
+    conn: &mut DbConn,
+    filter: &ListFilter,
+    page: &PageRequest,
+) -> Result<Page<Council>, AppError> {
+    let mut query = councils::table
+        .select(columns())
+        .order(councils::id)
+        .limit(page.limit + 1)
+        .into_boxed();
     if let Some(after) = &page.after {
         query = query.filter(councils::id.gt(after.clone()));
     }
@@ -108,12 +137,16 @@ pub fn list(conn: &mut DbConn, filter: &ListFilter, page: &PageRequest) -> Resul
 
 /// Every council's parent: the whole tree is small (one region, a few dozen councils).
 pub fn parents(conn: &mut DbConn) -> Result<Vec<(CouncilId, Option<CouncilId>)>, AppError> {
-    Ok(councils::table.select((councils::id, councils::parent_id)).load(conn)?)
+    Ok(councils::table
+        .select((councils::id, councils::parent_id))
+        .load(conn)?)
 }
 
 /// Municipalities covered by the direct children of `id`.
 pub fn children_municipalities(conn: &mut DbConn, id: &CouncilId) -> Result<Vec<String>, AppError> {
-    let children = councils::table.select(councils::id).filter(councils::parent_id.eq(id.clone()));
+    let children = councils::table
+        .select(councils::id)
+        .filter(councils::parent_id.eq(id.clone()));
     let mut codes: Vec<String> = council_municipalities::table
         .select(council_municipalities::municipality_code)
         .filter(council_municipalities::council_id.eq_any(children))
@@ -148,7 +181,8 @@ pub fn update(conn: &mut DbConn, council: &Council) -> Result<(), AppError> {
 }
 
 fn set_municipalities(conn: &mut DbConn, id: &CouncilId, codes: &[String]) -> Result<(), AppError> {
-    diesel::delete(council_municipalities::table.filter(council_municipalities::council_id.eq(id))).execute(conn)?;
+    diesel::delete(council_municipalities::table.filter(council_municipalities::council_id.eq(id)))
+        .execute(conn)?;
     for code in codes {
         diesel::insert_into(council_municipalities::table)
             .values((
@@ -162,6 +196,13 @@ fn set_municipalities(conn: &mut DbConn, id: &CouncilId, codes: &[String]) -> Re
 
 /// Of `ids`, those that are not councils.
 pub fn unknown(conn: &mut DbConn, ids: &[CouncilId]) -> Result<Vec<CouncilId>, AppError> {
-    let known: Vec<CouncilId> = councils::table.select(councils::id).filter(councils::id.eq_any(ids)).load(conn)?;
-    Ok(ids.iter().filter(|id| !known.contains(id)).cloned().collect())
+    let known: Vec<CouncilId> = councils::table
+        .select(councils::id)
+        .filter(councils::id.eq_any(ids))
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .filter(|id| !known.contains(id))
+        .cloned()
+        .collect())
 }

@@ -4,9 +4,13 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{municipalities, privacy_notices};
-use crate::db::{from_db_time, from_json_text, is_unique_violation, to_db_time, to_json_text, DbConn};
+use crate::db::{
+    DbConn, from_db_time, from_json_text, is_unique_violation, to_db_time, to_json_text,
+};
 use crate::domain::localized::LocalizedText;
-use crate::domain::reference::{privacy_notice_v1, NORTH_KARELIA_MUNICIPALITIES, PRIVACY_NOTICE_V1_VERSION};
+use crate::domain::reference::{
+    NORTH_KARELIA_MUNICIPALITIES, PRIVACY_NOTICE_V1_VERSION, privacy_notice_v1,
+};
 use crate::error::AppError;
 
 #[derive(Debug, Clone)]
@@ -26,8 +30,13 @@ pub struct PrivacyNotice {
 /// Inserts the shipped reference data that is missing. Runs at every start; several instances
 /// starting at once may race, and the loser's unique violations are harmless.
 pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(), AppError> {
-    let existing: Vec<String> = municipalities::table.select(municipalities::code).load(conn)?;
-    for m in NORTH_KARELIA_MUNICIPALITIES.iter().filter(|m| !existing.iter().any(|c| c == m.code)) {
+    let existing: Vec<String> = municipalities::table
+        .select(municipalities::code)
+        .load(conn)?;
+    for m in NORTH_KARELIA_MUNICIPALITIES
+        .iter()
+        .filter(|m| !existing.iter().any(|c| c == m.code))
+    {
         let inserted = diesel::insert_into(municipalities::table)
             .values((
                 municipalities::code.eq(m.code),
@@ -70,28 +79,50 @@ fn municipality(row: MunicipalityRow) -> Result<Municipality, AppError> {
     })
 }
 
-pub fn list_municipalities(conn: &mut DbConn, region: Option<&str>) -> Result<Vec<Municipality>, AppError> {
+pub fn list_municipalities(
+    conn: &mut DbConn,
+    region: Option<&str>,
+) -> Result<Vec<Municipality>, AppError> {
     let mut query = municipalities::table
-        .select((municipalities::code, municipalities::name_json, municipalities::region_code))
+        .select((
+            municipalities::code,
+            municipalities::name_json,
+            municipalities::region_code,
+        ))
         .order(municipalities::code)
         .into_boxed();
     if let Some(region) = region {
         query = query.filter(municipalities::region_code.eq(region.to_owned()));
     }
-    query.load::<MunicipalityRow>(conn)?.into_iter().map(municipality).collect()
+    query
+        .load::<MunicipalityRow>(conn)?
+        .into_iter()
+        .map(municipality)
+        .collect()
 }
 
 /// Of `codes`, those that are not known municipalities.
-pub fn unknown_municipalities(conn: &mut DbConn, codes: &[String]) -> Result<Vec<String>, AppError> {
+pub fn unknown_municipalities(
+    conn: &mut DbConn,
+    codes: &[String],
+) -> Result<Vec<String>, AppError> {
     let known: Vec<String> = municipalities::table
         .select(municipalities::code)
         .filter(municipalities::code.eq_any(codes))
         .load(conn)?;
-    Ok(codes.iter().filter(|c| !known.contains(c)).cloned().collect())
+    Ok(codes
+        .iter()
+        .filter(|c| !known.contains(c))
+        .cloned()
+        .collect())
 }
 
 /// `Ok(false)` if the code is taken.
-pub fn create_municipality(conn: &mut DbConn, m: &Municipality, now: DateTime<Utc>) -> Result<bool, AppError> {
+pub fn create_municipality(
+    conn: &mut DbConn,
+    m: &Municipality,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
     let inserted = diesel::insert_into(municipalities::table)
         .values((
             municipalities::code.eq(&m.code),
@@ -110,8 +141,15 @@ pub fn create_municipality(conn: &mut DbConn, m: &Municipality, now: DateTime<Ut
 /// The notice in force: the most recently published one.
 pub fn current_privacy_notice(conn: &mut DbConn) -> Result<PrivacyNotice, AppError> {
     let (version, text_json, published_at) = privacy_notices::table
-        .select((privacy_notices::version, privacy_notices::text_json, privacy_notices::published_at))
-        .order((privacy_notices::published_at.desc(), privacy_notices::version.desc()))
+        .select((
+            privacy_notices::version,
+            privacy_notices::text_json,
+            privacy_notices::published_at,
+        ))
+        .order((
+            privacy_notices::published_at.desc(),
+            privacy_notices::version.desc(),
+        ))
         .first::<(String, String, chrono::NaiveDateTime)>(conn)?;
     Ok(PrivacyNotice {
         version,

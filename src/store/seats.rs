@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::seats;
-use crate::db::{to_db_time, DbConn};
-use crate::domain::seat_plan::{plan_change, ExistingSeat, PlanLine, SeatRole};
+use crate::db::{DbConn, LockableTable, to_db_time};
+use crate::domain::seat_plan::{ExistingSeat, PlanLine, SeatRole, plan_change};
 use crate::domain::theme::ThemeArea;
 use crate::error::AppError;
 use crate::ids::{CouncilId, SeatId};
@@ -36,8 +36,9 @@ fn seat(row: SeatRow) -> Result<Seat, AppError> {
     Ok(Seat {
         theme: ThemeArea::from_code(&theme)
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown theme `{theme}` stored")))?,
-        role: SeatRole::parse(&role)
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown seat role `{role}` stored")))?,
+        role: SeatRole::parse(&role).ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("unknown seat role `{role}` stored"))
+        })?,
         id,
         council_id,
         position: position as u32,
@@ -48,11 +49,24 @@ fn seat(row: SeatRow) -> Result<Seat, AppError> {
 /// Seats of the councils, in theme order, representatives first.
 pub fn of_councils(conn: &mut DbConn, councils: &[CouncilId]) -> Result<Vec<Seat>, AppError> {
     let rows: Vec<SeatRow> = seats::table
-        .select((seats::id, seats::council_id, seats::theme, seats::role, seats::position))
+        .select((
+            seats::id,
+            seats::council_id,
+            seats::theme,
+            seats::role,
+            seats::position,
+        ))
         .filter(seats::council_id.eq_any(councils))
         .load(conn)?;
     let mut list = rows.into_iter().map(seat).collect::<Result<Vec<_>, _>>()?;
-    list.sort_by(|a, b| (&a.council_id, a.theme, a.role, a.position).cmp(&(&b.council_id, b.theme, b.role, b.position)));
+    list.sort_by(|a, b| {
+        (&a.council_id, a.theme, a.role, a.position).cmp(&(
+            &b.council_id,
+            b.theme,
+            b.role,
+            b.position,
+        ))
+    });
     Ok(list)
 }
 
@@ -68,6 +82,8 @@ pub fn replace_plan(
     wanted: &[PlanLine],
     now: DateTime<Utc>,
 ) -> Result<Vec<Seat>, AppError> {
+    // Two plans replaced at once must not both add the same positions.
+    conn.lock_row(LockableTable::Councils, council.as_str())?;
     let existing: Vec<ExistingSeat<SeatId>> = of_council(conn, council)?
         .into_iter()
         .map(|s| ExistingSeat {

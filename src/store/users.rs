@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{api_tokens, user_councils, users};
-use crate::db::{is_unique_violation, to_db_time, DbConn};
+use crate::db::{DbConn, is_unique_violation, to_db_time};
 use crate::domain::access::Role;
 use crate::error::AppError;
 use crate::ids::{CouncilId, TokenId, UserId};
@@ -47,9 +47,14 @@ fn with_councils(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<User>, App
         .load(conn)?;
     rows.into_iter()
         .map(|(id, email, name, role)| {
-            let role = Role::parse(&role)
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role `{role}` stored")))?;
-            let council_ids = links.iter().filter(|(u, _)| *u == id).map(|(_, c)| c.clone()).collect();
+            let role = Role::parse(&role).ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("unknown role `{role}` stored"))
+            })?;
+            let council_ids = links
+                .iter()
+                .filter(|(u, _)| *u == id)
+                .map(|(_, c)| c.clone())
+                .collect();
             Ok(User {
                 id,
                 email,
@@ -62,7 +67,10 @@ fn with_councils(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<User>, App
 }
 
 pub fn find(conn: &mut DbConn, id: &UserId) -> Result<Option<User>, AppError> {
-    let rows: Vec<UserRow> = users::table.select(user_columns()).filter(users::id.eq(id)).load(conn)?;
+    let rows: Vec<UserRow> = users::table
+        .select(user_columns())
+        .filter(users::id.eq(id))
+        .load(conn)?;
     Ok(with_councils(conn, rows)?.pop())
 }
 
@@ -86,8 +94,16 @@ pub fn find_by_token(conn: &mut DbConn, token: &str) -> Result<Option<User>, App
 }
 
 /// Users of the given councils (all users when `councils` is `None`), by id.
-pub fn list(conn: &mut DbConn, councils: Option<&[CouncilId]>, page: &PageRequest) -> Result<Page<User>, AppError> {
-    let mut query = users::table.select(user_columns()).order(users::id).limit(page.limit + 1).into_boxed();
+pub fn list(
+    conn: &mut DbConn,
+    councils: Option<&[CouncilId]>,
+    page: &PageRequest,
+) -> Result<Page<User>, AppError> {
+    let mut query = users::table
+        .select(user_columns())
+        .order(users::id)
+        .limit(page.limit + 1)
+        .into_boxed();
     if let Some(after) = &page.after {
         query = query.filter(users::id.gt(after.clone()));
     }
@@ -106,7 +122,11 @@ pub fn list(conn: &mut DbConn, councils: Option<&[CouncilId]>, page: &PageReques
 }
 
 /// Creates the user with a first token, in one transaction. `Ok(None)` if the email is taken.
-pub fn create(conn: &mut DbConn, new: &NewUser<'_>, now: DateTime<Utc>) -> Result<Option<(User, String)>, AppError> {
+pub fn create(
+    conn: &mut DbConn,
+    new: &NewUser<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<(User, String)>, AppError> {
     conn.write_transaction(|conn| {
         let id = UserId::new();
         let email = normalize_email(new.email);
@@ -125,7 +145,10 @@ pub fn create(conn: &mut DbConn, new: &NewUser<'_>, now: DateTime<Utc>) -> Resul
         };
         for council in new.council_ids {
             diesel::insert_into(user_councils::table)
-                .values((user_councils::user_id.eq(&id), user_councils::council_id.eq(council)))
+                .values((
+                    user_councils::user_id.eq(&id),
+                    user_councils::council_id.eq(council),
+                ))
                 .execute(conn)?;
         }
         let token = issue_token(conn, &id, now)?;
@@ -146,7 +169,11 @@ pub fn create(conn: &mut DbConn, new: &NewUser<'_>, now: DateTime<Utc>) -> Resul
 }
 
 /// A new token for the user; the caller shows it once.
-pub fn issue_token(conn: &mut DbConn, user: &UserId, now: DateTime<Utc>) -> Result<String, AppError> {
+pub fn issue_token(
+    conn: &mut DbConn,
+    user: &UserId,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
     let token = tokens::generate(tokens::STAFF_PREFIX);
     diesel::insert_into(api_tokens::table)
         .values((
@@ -160,7 +187,12 @@ pub fn issue_token(conn: &mut DbConn, user: &UserId, now: DateTime<Utc>) -> Resu
 }
 
 /// For `create-admin`: the admin with this email (created if missing) and a new token.
-pub fn ensure_admin(conn: &mut DbConn, email: &str, name: &str, now: DateTime<Utc>) -> Result<(User, String), AppError> {
+pub fn ensure_admin(
+    conn: &mut DbConn,
+    email: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(User, String), AppError> {
     conn.write_transaction(|conn| {
         if let Some(user) = find_by_email(conn, email)? {
             if user.role != Role::Admin {
@@ -179,6 +211,7 @@ pub fn ensure_admin(conn: &mut DbConn, email: &str, name: &str, now: DateTime<Ut
             role: Role::Admin,
             council_ids: &[],
         };
-        create(conn, &new, now)?.ok_or_else(|| AppError::Conflict(format!("{email} was created concurrently; retry")))
+        create(conn, &new, now)?
+            .ok_or_else(|| AppError::Conflict(format!("{email} was created concurrently; retry")))
     })
 }

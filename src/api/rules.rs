@@ -1,0 +1,84 @@
+//! Field rules shared by request types, as `validator` custom functions.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::hash::Hash;
+
+use validator::{ValidateEmail, ValidationError};
+
+use crate::domain::localized::LocalizedText;
+
+fn error(code: &'static str, message: impl Into<Cow<'static, str>>) -> ValidationError {
+    ValidationError::new(code).with_message(message.into())
+}
+
+/// A struct-level error about one of the struct's fields (see `error::flatten_validation_errors`).
+pub fn field_error(
+    field: String,
+    code: &'static str,
+    message: impl Into<Cow<'static, str>>,
+) -> ValidationError {
+    let mut e = error(code, message);
+    e.add_param(Cow::Borrowed("field"), &field);
+    e
+}
+
+/// An email address; surrounding spaces (common from phone keyboards) are ignored.
+pub fn email_address(email: &str) -> Result<(), ValidationError> {
+    let trimmed = email.trim();
+    if trimmed.validate_email() && trimmed.len() <= 254 {
+        Ok(())
+    } else {
+        Err(error("email", "is not a valid email address"))
+    }
+}
+
+/// A short localized name: Finnish required, at most 200 characters each.
+pub fn name_text(text: &LocalizedText) -> Result<(), ValidationError> {
+    text.check(200).map_err(|m| error("localized_text", m))
+}
+
+/// A long localized text: Finnish required, at most 20 000 characters each.
+pub fn long_text(text: &LocalizedText) -> Result<(), ValidationError> {
+    text.check(20_000).map_err(|m| error("localized_text", m))
+}
+
+/// Not blank after trimming.
+pub fn not_blank(text: &str) -> Result<(), ValidationError> {
+    if text.trim().is_empty() {
+        Err(error("length", "must not be blank"))
+    } else {
+        Ok(())
+    }
+}
+
+/// The index of the first item that repeats an earlier one, by `key`.
+pub fn first_duplicate<T, K: Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> Option<usize> {
+    let mut seen = HashSet::new();
+    items.iter().position(|item| !seen.insert(key(item)))
+}
+
+pub fn unique_strings(items: &[String]) -> Result<(), ValidationError> {
+    match first_duplicate(items, |s| s.clone()) {
+        Some(i) => Err(error("unique", format!("{} is listed twice", items[i]))),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_before_checking() {
+        assert!(email_address("  sanna@example.org ").is_ok());
+        assert!(email_address("sanna(at)example.org").is_err());
+        assert!(email_address("").is_err());
+    }
+
+    #[test]
+    fn duplicates() {
+        assert_eq!(first_duplicate(&[1, 2, 1], |x| *x), Some(2));
+        assert_eq!(first_duplicate(&[1, 2, 3], |x| *x), None);
+    }
+}

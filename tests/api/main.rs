@@ -1,0 +1,13 @@
+//! API tests: every request goes through the real app over HTTP to a real, fresh database, on
+//! SQLite always and on PostgreSQL when `TEST_POSTGRES_URL` is set.
+
+mod support;
+
+mod calls;
+mod councils;
+mod errors;
+mod operations;
+mod process;
+mod reference;
+mod schema;
+mod users;
