@@ -1,8 +1,6 @@
 //! Open calls (avoin haku): creation, editing while draft, publication, the deadline extension,
 //! the start of the review, and listing by status. Legal moves come from `domain::call`.
 
-use std::collections::HashSet;
-
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -13,7 +11,7 @@ use validator::Validate;
 use super::AppState;
 use super::auth::{MaybeStaff, Staff};
 use super::extract::{Json, Query, page_request};
-use super::rules::email_address;
+use super::rules::{email_address, first_duplicate};
 use crate::db::{DbConn, LockableTable};
 use crate::domain::call::{self, CallAction, CallPhase, CallStatus, Contact, Window};
 use crate::domain::localized::LocalizedText;
@@ -87,29 +85,37 @@ impl CallView {
     }
 }
 
-/// A call's fields as entered; checked as a whole so that one response names every bad field.
+/// A new call. A refusal names every bad or missing field at once.
+// The required fields are options so that a missing one is reported with all the others rather
+// than alone by the deserializer.
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCall {
-    pub title: LocalizedText,
-    pub announcement: LocalizedText,
+    #[schema(required = true, nullable = false)]
+    pub title: Option<LocalizedText>,
+    /// The call announcement (hakutiedote): principles, schedule, how to apply.
+    #[schema(required = true, nullable = false)]
+    pub announcement: Option<LocalizedText>,
     /// Default: the four criteria of the paikallis-JANE model, naming the council's municipalities.
     #[serde(default)]
     pub criteria: Option<Vec<LocalizedText>>,
     /// An RFC 3339 instant (`2027-05-01T06:00:00Z`, `2027-05-01T09:00:00+03:00`) or a local time
     /// in `time_zone` (`2027-05-01T09:00:00`).
-    #[schema(example = "2027-05-01T09:00:00")]
-    pub opens_at: String,
+    #[schema(required = true, nullable = false, example = "2027-05-01T09:00:00")]
+    pub opens_at: Option<String>,
     /// As `opens_at`. Applications are accepted until this instant, exclusive.
-    #[schema(example = "2027-05-31T16:00:00")]
-    pub closes_at: String,
+    #[schema(required = true, nullable = false, example = "2027-05-31T16:00:00")]
+    pub closes_at: Option<String>,
     /// IANA time zone of the call; default `Europe/Helsinki`.
     #[serde(default)]
     #[schema(example = "Europe/Helsinki")]
     pub time_zone: Option<String>,
-    pub term_start: NaiveDate,
-    pub term_end: NaiveDate,
-    pub contacts: Vec<Contact>,
+    #[schema(required = true, nullable = false)]
+    pub term_start: Option<NaiveDate>,
+    #[schema(required = true, nullable = false)]
+    pub term_end: Option<NaiveDate>,
+    #[schema(required = true, nullable = false)]
+    pub contacts: Option<Vec<Contact>>,
     /// Default: every theme of the council's seat plan.
     #[serde(default)]
     pub themes: Option<Vec<ThemeArea>>,
@@ -132,17 +138,17 @@ pub struct UpdateCall {
     pub themes: Option<Vec<ThemeArea>>,
 }
 
-/// Every field of a call, as entered.
+/// Every field of a call, as entered; `None` where a required field is missing.
 struct EnteredCall {
-    title: LocalizedText,
-    announcement: LocalizedText,
+    title: Option<LocalizedText>,
+    announcement: Option<LocalizedText>,
     criteria: Vec<LocalizedText>,
-    opens_at: String,
-    closes_at: String,
+    opens_at: Option<String>,
+    closes_at: Option<String>,
     time_zone: String,
-    term_start: NaiveDate,
-    term_end: NaiveDate,
-    contacts: Vec<Contact>,
+    term_start: Option<NaiveDate>,
+    term_end: Option<NaiveDate>,
+    contacts: Option<Vec<Contact>>,
     themes: Vec<ThemeArea>,
 }
 
@@ -171,19 +177,33 @@ fn is_phone(text: &str) -> bool {
 /// Checks every field against the rules that need no database; all problems at once.
 fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
     let mut errors = Vec::new();
-    let mut text = |field: &str, value: &LocalizedText, max: usize| {
-        if let Err(message) = value.check(max) {
+    let mut required = |field: &str, present: bool| {
+        if !present {
+            errors.push(FieldError::new(field, "required", "is required"));
+        }
+    };
+    required("title", entered.title.is_some());
+    required("announcement", entered.announcement.is_some());
+    required("opens_at", entered.opens_at.is_some());
+    required("closes_at", entered.closes_at.is_some());
+    required("term_start", entered.term_start.is_some());
+    required("term_end", entered.term_end.is_some());
+    required("contacts", entered.contacts.is_some());
+
+    let mut text = |field: &str, value: Option<&LocalizedText>, max: usize| {
+        if let Some(Err(message)) = value.map(|v| v.check(max)) {
             errors.push(FieldError::new(field, "localized_text", message));
         }
     };
-    text("title", &entered.title, 200);
-    text("announcement", &entered.announcement, 20_000);
+    text("title", entered.title.as_ref(), 200);
+    text("announcement", entered.announcement.as_ref(), 20_000);
     for (i, criterion) in entered.criteria.iter().enumerate() {
-        text(&format!("criteria[{i}]"), criterion, 1_000);
+        text(&format!("criteria[{i}]"), Some(criterion), 1_000);
     }
     if entered.criteria.len() > 20 {
         errors.push(FieldError::new("criteria", "length", "at most 20 criteria"));
     }
+
     let zone = call::parse_time_zone(&entered.time_zone);
     if zone.is_none() {
         errors.push(FieldError::new(
@@ -196,15 +216,17 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
         ));
     }
     let zone = zone.unwrap_or(chrono_tz::Europe::Helsinki);
-    let mut instant = |field: &str, value: &str| match call::parse_instant(value, zone) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            errors.push(FieldError::new(field, "instant", e.to_string()));
-            None
-        }
+    let mut instant = |field: &str, value: Option<&String>| {
+        value.and_then(|value| match call::parse_instant(value, zone) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                errors.push(FieldError::new(field, "instant", e.to_string()));
+                None
+            }
+        })
     };
-    let opens_at = instant("opens_at", &entered.opens_at);
-    let closes_at = instant("closes_at", &entered.closes_at);
+    let opens_at = instant("opens_at", entered.opens_at.as_ref());
+    let closes_at = instant("closes_at", entered.closes_at.as_ref());
     if let (Some(opens), Some(closes)) = (opens_at, closes_at)
         && closes <= opens
     {
@@ -214,21 +236,26 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
             "must be after opens_at",
         ));
     }
-    if entered.term_end <= entered.term_start {
+    if let (Some(start), Some(end)) = (entered.term_start, entered.term_end)
+        && end <= start
+    {
         errors.push(FieldError::new(
             "term_end",
             "order",
             "must be after term_start",
         ));
     }
-    if entered.contacts.is_empty() || entered.contacts.len() > 10 {
+
+    let contacts_given = entered.contacts.is_some();
+    let contacts = entered.contacts.unwrap_or_default();
+    if contacts_given && (contacts.is_empty() || contacts.len() > 10) {
         errors.push(FieldError::new(
             "contacts",
             "length",
             "give 1 to 10 contacts",
         ));
     }
-    for (i, contact) in entered.contacts.iter().enumerate() {
+    for (i, contact) in contacts.iter().enumerate() {
         let name_len = contact.name.trim().chars().count();
         if name_len == 0 || name_len > 200 {
             errors.push(FieldError::new(
@@ -252,37 +279,48 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
             ));
         }
     }
-    let mut seen = HashSet::new();
-    for (i, theme) in entered.themes.iter().enumerate() {
-        if !seen.insert(*theme) {
-            errors.push(FieldError::new(
-                format!("themes[{i}]"),
-                "unique",
-                format!("{} is listed twice", theme.code()),
-            ));
-        }
+    if let Some(i) = first_duplicate(&entered.themes, |t| *t) {
+        errors.push(FieldError::new(
+            format!("themes[{i}]"),
+            "unique",
+            format!("{} is listed twice", entered.themes[i].code()),
+        ));
     }
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
+    match (
+        entered.title,
+        entered.announcement,
+        opens_at,
+        closes_at,
+        entered.term_start,
+        entered.term_end,
+    ) {
+        (
+            Some(title),
+            Some(announcement),
+            Some(opens_at),
+            Some(closes_at),
+            Some(term_start),
+            Some(term_end),
+        ) if errors.is_empty() => Ok(CheckedCall {
+            title: title.normalized(),
+            announcement: announcement.normalized(),
+            criteria: entered
+                .criteria
+                .into_iter()
+                .map(LocalizedText::normalized)
+                .collect(),
+            window: Window {
+                opens_at,
+                closes_at,
+            },
+            time_zone: zone,
+            term_start,
+            term_end,
+            contacts,
+            themes: entered.themes,
+        }),
+        _ => Err(AppError::Validation(errors)),
     }
-    Ok(CheckedCall {
-        title: entered.title.normalized(),
-        announcement: entered.announcement.normalized(),
-        criteria: entered
-            .criteria
-            .into_iter()
-            .map(LocalizedText::normalized)
-            .collect(),
-        window: Window {
-            opens_at: opens_at.expect("checked"),
-            closes_at: closes_at.expect("checked"),
-        },
-        time_zone: zone,
-        term_start: entered.term_start,
-        term_end: entered.term_end,
-        contacts: entered.contacts,
-        themes: entered.themes,
-    })
 }
 
 /// Themes of the council's seat plan, in catalogue order.
@@ -591,21 +629,25 @@ fn edit_draft(
     let planned = planned_themes(conn, &call.council_id)?;
     let themes_changed = patch.themes.is_some();
     let checked = check_fields(EnteredCall {
-        title: patch.title.unwrap_or(call.title),
-        announcement: patch.announcement.unwrap_or(call.announcement),
+        title: Some(patch.title.unwrap_or(call.title)),
+        announcement: Some(patch.announcement.unwrap_or(call.announcement)),
         criteria: patch.criteria.unwrap_or(call.criteria),
-        opens_at: patch
-            .opens_at
-            .unwrap_or_else(|| call::format_utc(call.window.opens_at)),
-        closes_at: patch
-            .closes_at
-            .unwrap_or_else(|| call::format_utc(call.window.closes_at)),
+        opens_at: Some(
+            patch
+                .opens_at
+                .unwrap_or_else(|| call::format_utc(call.window.opens_at)),
+        ),
+        closes_at: Some(
+            patch
+                .closes_at
+                .unwrap_or_else(|| call::format_utc(call.window.closes_at)),
+        ),
         time_zone: patch
             .time_zone
             .unwrap_or_else(|| call.time_zone.name().to_owned()),
-        term_start: patch.term_start.unwrap_or(call.term_start),
-        term_end: patch.term_end.unwrap_or(call.term_end),
-        contacts: patch.contacts.unwrap_or(call.contacts),
+        term_start: Some(patch.term_start.unwrap_or(call.term_start)),
+        term_end: Some(patch.term_end.unwrap_or(call.term_end)),
+        contacts: Some(patch.contacts.unwrap_or(call.contacts)),
         themes: patch.themes.unwrap_or(call.themes),
     })?;
     if themes_changed {

@@ -230,6 +230,21 @@ async fn invalid_calls_name_every_bad_field_and_store_nothing(app: TestApp) {
         .send()
         .await
         .assert_invalid_fields(&["closes_at"]);
+    let res = app
+        .post(&url)
+        .token(&s.secretary)
+        .json(json!({"title": {"fi": ""}}))
+        .send()
+        .await;
+    res.assert_invalid_fields(&[
+        "announcement",
+        "closes_at",
+        "contacts",
+        "opens_at",
+        "term_end",
+        "term_start",
+        "title",
+    ]);
     let unknown = with(TestApp::call_body(), json!({"deadline": "2027-03-01"}));
     app.post(&url)
         .token(&s.secretary)
