@@ -47,6 +47,14 @@ pub struct MailConfig {
     pub smtp_url: String,
     pub from: String,
     pub outbox_dir: PathBuf,
+    pub worker: bool,
+    pub smtp_timeout_secs: u64,
+    pub max_attempts: u32,
+    pub retry_base_secs: u64,
+    pub retry_max_secs: u64,
+    pub lease_secs: u64,
+    pub poll_interval_ms: u64,
+    pub batch_size: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

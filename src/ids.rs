@@ -103,6 +103,10 @@ id_type!(
     /// A bearer token row.
     TokenId
 );
+id_type!(
+    /// A message in the outbox.
+    NotificationId
+);
 
 #[cfg(test)]
 mod tests {

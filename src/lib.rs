@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod ids;
+pub mod mail;
 pub mod server;
 pub mod store;
 pub mod telemetry;

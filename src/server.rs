@@ -5,11 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{HttpServer, web};
+use tokio::sync::watch;
 
 use crate::api::{self, AppState};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::{Db, PoolSettings};
+use crate::mail::templates::Templates;
+use crate::mail::worker::{MailSettings, Worker};
 use crate::store;
 use crate::telemetry::Metrics;
 
@@ -44,11 +47,24 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::info!(backend = "postgres", "database ready")
         }
     }
+    let mail = MailSettings::from_config(&config)?;
+    if config.mail.smtp_url.is_empty() {
+        tracing::warn!(
+            outbox_dir = %config.mail.outbox_dir.display(),
+            "no SMTP server configured (mail.smtp_url / JANE_SEATS_SMTP_URL): messages are written as .eml files"
+        );
+    }
     let state = AppState {
-        db,
-        clock,
+        db: db.clone(),
+        clock: clock.clone(),
         config: Arc::new(config.clone()),
+        templates: Arc::new(Templates::new()),
     };
+    let (stop_sender, stop_signal) = watch::channel(false);
+    let sender = config
+        .mail
+        .worker
+        .then(|| actix_web::rt::spawn(Worker::new(db, clock, mail).run(stop_signal)));
     let metrics = web::Data::new(Metrics::new());
     let mut server = HttpServer::new(move || api::app(state.clone(), metrics.clone()))
         .shutdown_timeout(config.server.shutdown_timeout_secs)
@@ -60,7 +76,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(%addr, public_url = %config.server.public_url, "jane-seats listening");
     // actix-web handles SIGTERM and SIGINT: it stops accepting, lets in-flight requests finish
     // (up to shutdown_timeout) and then returns.
-    server.run().await?;
+    let served = server.run().await;
+    // Then the sender finishes the message it is on; anything unsent stays queued for next time.
+    let _ = stop_sender.send(true);
+    if let Some(sender) = sender {
+        let _ = sender.await;
+    }
+    served?;
     tracing::info!("jane-seats stopped");
     Ok(())
 }

@@ -39,3 +39,47 @@ mod tests {
         );
     }
 }
+
+/// Replaces every token in `text` (edit links in emails carry one) with a placeholder, so that a
+/// message kept after delivery does not keep a working credential.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = [STAFF_PREFIX, APPLICANT_PREFIX]
+        .iter()
+        .filter_map(|p| rest.find(p))
+        .min()
+    {
+        let after_prefix = &rest[start + 4..];
+        let hex_len = after_prefix
+            .bytes()
+            .take_while(u8::is_ascii_hexdigit)
+            .count();
+        out.push_str(&rest[..start]);
+        if hex_len >= 32 {
+            out.push_str(&rest[start..start + 4]);
+            out.push_str("[redacted]");
+        } else {
+            out.push_str(&rest[start..start + 4 + hex_len]);
+        }
+        rest = &after_prefix[hex_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_redacted_and_other_text_kept() {
+        let token = generate(APPLICANT_PREFIX);
+        let text = format!("Muokkaa: https://x.example/a?token={token}. Kiitos! jsa_ei-tunnus");
+        assert_eq!(
+            redact(&text),
+            "Muokkaa: https://x.example/a?token=jsa_[redacted]. Kiitos! jsa_ei-tunnus"
+        );
+        assert_eq!(redact("ei mitään"), "ei mitään");
+    }
+}

@@ -11,7 +11,7 @@ use validator::Validate;
 use super::AppState;
 use super::auth::{MaybeStaff, Staff};
 use super::extract::{Json, Query, page_request};
-use super::rules::{email_address, first_duplicate};
+use super::rules::{email_address, first_duplicate, to_validation_errors};
 use crate::db::{DbConn, LockableTable};
 use crate::domain::call::{self, CallAction, CallPhase, CallStatus, Contact, Window};
 use crate::domain::localized::LocalizedText;
@@ -85,37 +85,30 @@ impl CallView {
     }
 }
 
-/// A new call. A refusal names every bad or missing field at once.
-// The required fields are options so that a missing one is reported with all the others rather
-// than alone by the deserializer.
-#[derive(Deserialize, Validate, ToSchema)]
+/// A new call.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCall {
-    #[schema(required = true, nullable = false)]
-    pub title: Option<LocalizedText>,
+    pub title: LocalizedText,
     /// The call announcement (hakutiedote): principles, schedule, how to apply.
-    #[schema(required = true, nullable = false)]
-    pub announcement: Option<LocalizedText>,
+    pub announcement: LocalizedText,
     /// Default: the four criteria of the paikallis-JANE model, naming the council's municipalities.
     #[serde(default)]
     pub criteria: Option<Vec<LocalizedText>>,
     /// An RFC 3339 instant (`2027-05-01T06:00:00Z`, `2027-05-01T09:00:00+03:00`) or a local time
     /// in `time_zone` (`2027-05-01T09:00:00`).
-    #[schema(required = true, nullable = false, example = "2027-05-01T09:00:00")]
-    pub opens_at: Option<String>,
+    #[schema(example = "2027-05-01T09:00:00")]
+    pub opens_at: String,
     /// As `opens_at`. Applications are accepted until this instant, exclusive.
-    #[schema(required = true, nullable = false, example = "2027-05-31T16:00:00")]
-    pub closes_at: Option<String>,
+    #[schema(example = "2027-05-31T16:00:00")]
+    pub closes_at: String,
     /// IANA time zone of the call; default `Europe/Helsinki`.
     #[serde(default)]
     #[schema(example = "Europe/Helsinki")]
     pub time_zone: Option<String>,
-    #[schema(required = true, nullable = false)]
-    pub term_start: Option<NaiveDate>,
-    #[schema(required = true, nullable = false)]
-    pub term_end: Option<NaiveDate>,
-    #[schema(required = true, nullable = false)]
-    pub contacts: Option<Vec<Contact>>,
+    pub term_start: NaiveDate,
+    pub term_end: NaiveDate,
+    pub contacts: Vec<Contact>,
     /// Default: every theme of the council's seat plan.
     #[serde(default)]
     pub themes: Option<Vec<ThemeArea>>,
@@ -138,17 +131,40 @@ pub struct UpdateCall {
     pub themes: Option<Vec<ThemeArea>>,
 }
 
-/// Every field of a call, as entered; `None` where a required field is missing.
+/// Every rule that needs no database, so that a refusal also names fields next to missing or
+/// mistyped ones (the defaults, which come from the database, are checked in the handler).
+impl Validate for CreateCall {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        let entered = EnteredCall {
+            title: self.title.clone(),
+            announcement: self.announcement.clone(),
+            criteria: self.criteria.clone().unwrap_or_default(),
+            opens_at: self.opens_at.clone(),
+            closes_at: self.closes_at.clone(),
+            time_zone: self.time_zone.clone().unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
+            term_start: self.term_start,
+            term_end: self.term_end,
+            contacts: self.contacts.clone(),
+            themes: self.themes.clone().unwrap_or_else(|| vec![ThemeArea::Other]),
+        };
+        match check_fields(entered) {
+            Err(AppError::Validation(errors)) => Err(to_validation_errors(errors)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Every field of a call, as entered.
 struct EnteredCall {
-    title: Option<LocalizedText>,
-    announcement: Option<LocalizedText>,
+    title: LocalizedText,
+    announcement: LocalizedText,
     criteria: Vec<LocalizedText>,
-    opens_at: Option<String>,
-    closes_at: Option<String>,
+    opens_at: String,
+    closes_at: String,
     time_zone: String,
-    term_start: Option<NaiveDate>,
-    term_end: Option<NaiveDate>,
-    contacts: Option<Vec<Contact>>,
+    term_start: NaiveDate,
+    term_end: NaiveDate,
+    contacts: Vec<Contact>,
     themes: Vec<ThemeArea>,
 }
 
@@ -177,28 +193,15 @@ fn is_phone(text: &str) -> bool {
 /// Checks every field against the rules that need no database; all problems at once.
 fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
     let mut errors = Vec::new();
-    let mut required = |field: &str, present: bool| {
-        if !present {
-            errors.push(FieldError::new(field, "required", "is required"));
-        }
-    };
-    required("title", entered.title.is_some());
-    required("announcement", entered.announcement.is_some());
-    required("opens_at", entered.opens_at.is_some());
-    required("closes_at", entered.closes_at.is_some());
-    required("term_start", entered.term_start.is_some());
-    required("term_end", entered.term_end.is_some());
-    required("contacts", entered.contacts.is_some());
-
-    let mut text = |field: &str, value: Option<&LocalizedText>, max: usize| {
-        if let Some(Err(message)) = value.map(|v| v.check(max)) {
+    let mut text = |field: &str, value: &LocalizedText, max: usize| {
+        if let Err(message) = value.check(max) {
             errors.push(FieldError::new(field, "localized_text", message));
         }
     };
-    text("title", entered.title.as_ref(), 200);
-    text("announcement", entered.announcement.as_ref(), 20_000);
+    text("title", &entered.title, 200);
+    text("announcement", &entered.announcement, 20_000);
     for (i, criterion) in entered.criteria.iter().enumerate() {
-        text(&format!("criteria[{i}]"), Some(criterion), 1_000);
+        text(&format!("criteria[{i}]"), criterion, 1_000);
     }
     if entered.criteria.len() > 20 {
         errors.push(FieldError::new("criteria", "length", "at most 20 criteria"));
@@ -216,17 +219,15 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
         ));
     }
     let zone = zone.unwrap_or(chrono_tz::Europe::Helsinki);
-    let mut instant = |field: &str, value: Option<&String>| {
-        value.and_then(|value| match call::parse_instant(value, zone) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                errors.push(FieldError::new(field, "instant", e.to_string()));
-                None
-            }
-        })
+    let mut instant = |field: &str, value: &str| match call::parse_instant(value, zone) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            errors.push(FieldError::new(field, "instant", e.to_string()));
+            None
+        }
     };
-    let opens_at = instant("opens_at", entered.opens_at.as_ref());
-    let closes_at = instant("closes_at", entered.closes_at.as_ref());
+    let opens_at = instant("opens_at", &entered.opens_at);
+    let closes_at = instant("closes_at", &entered.closes_at);
     if let (Some(opens), Some(closes)) = (opens_at, closes_at)
         && closes <= opens
     {
@@ -236,9 +237,7 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
             "must be after opens_at",
         ));
     }
-    if let (Some(start), Some(end)) = (entered.term_start, entered.term_end)
-        && end <= start
-    {
+    if entered.term_end <= entered.term_start {
         errors.push(FieldError::new(
             "term_end",
             "order",
@@ -246,16 +245,14 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
         ));
     }
 
-    let contacts_given = entered.contacts.is_some();
-    let contacts = entered.contacts.unwrap_or_default();
-    if contacts_given && (contacts.is_empty() || contacts.len() > 10) {
+    if entered.contacts.is_empty() || entered.contacts.len() > 10 {
         errors.push(FieldError::new(
             "contacts",
             "length",
             "give 1 to 10 contacts",
         ));
     }
-    for (i, contact) in contacts.iter().enumerate() {
+    for (i, contact) in entered.contacts.iter().enumerate() {
         let name_len = contact.name.trim().chars().count();
         if name_len == 0 || name_len > 200 {
             errors.push(FieldError::new(
@@ -279,6 +276,13 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
             ));
         }
     }
+    if entered.themes.is_empty() {
+        errors.push(FieldError::new(
+            "themes",
+            "length",
+            "name at least one theme",
+        ));
+    }
     if let Some(i) = first_duplicate(&entered.themes, |t| *t) {
         errors.push(FieldError::new(
             format!("themes[{i}]"),
@@ -286,24 +290,10 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
             format!("{} is listed twice", entered.themes[i].code()),
         ));
     }
-    match (
-        entered.title,
-        entered.announcement,
-        opens_at,
-        closes_at,
-        entered.term_start,
-        entered.term_end,
-    ) {
-        (
-            Some(title),
-            Some(announcement),
-            Some(opens_at),
-            Some(closes_at),
-            Some(term_start),
-            Some(term_end),
-        ) if errors.is_empty() => Ok(CheckedCall {
-            title: title.normalized(),
-            announcement: announcement.normalized(),
+    match (opens_at, closes_at) {
+        (Some(opens_at), Some(closes_at)) if errors.is_empty() => Ok(CheckedCall {
+            title: entered.title.normalized(),
+            announcement: entered.announcement.normalized(),
             criteria: entered
                 .criteria
                 .into_iter()
@@ -314,9 +304,9 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
                 closes_at,
             },
             time_zone: zone,
-            term_start,
-            term_end,
-            contacts,
+            term_start: entered.term_start,
+            term_end: entered.term_end,
+            contacts: entered.contacts,
             themes: entered.themes,
         }),
         _ => Err(AppError::Validation(errors)),
@@ -333,8 +323,8 @@ fn planned_themes(conn: &mut DbConn, council: &CouncilId) -> Result<Vec<ThemeAre
     Ok(themes)
 }
 
-/// A call seeks applicants only for themes that have seats.
-fn check_themes_planned(themes: &[ThemeArea], planned: &[ThemeArea]) -> Result<(), AppError> {
+/// A call needs a council with seats.
+fn require_seat_plan(planned: &[ThemeArea]) -> Result<(), AppError> {
     if planned.is_empty() {
         return Err(AppError::invalid(
             "themes",
@@ -342,6 +332,11 @@ fn check_themes_planned(themes: &[ThemeArea], planned: &[ThemeArea]) -> Result<(
             "the council has no seats yet; set its seat plan (PUT /councils/{id}/seat-plan) first",
         ));
     }
+    Ok(())
+}
+
+/// A call seeks applicants only for themes that have seats.
+fn check_themes_planned(themes: &[ThemeArea], planned: &[ThemeArea]) -> Result<(), AppError> {
     let errors: Vec<FieldError> = themes
         .iter()
         .enumerate()
@@ -419,6 +414,7 @@ pub async fn create_call(
             conn.write_transaction(|conn| {
                 let council = councils::get(conn, &council_id)?;
                 let planned = planned_themes(conn, &council_id)?;
+                require_seat_plan(&planned)?;
                 let criteria = match body.criteria {
                     Some(criteria) => criteria,
                     None => {
@@ -629,25 +625,21 @@ fn edit_draft(
     let planned = planned_themes(conn, &call.council_id)?;
     let themes_changed = patch.themes.is_some();
     let checked = check_fields(EnteredCall {
-        title: Some(patch.title.unwrap_or(call.title)),
-        announcement: Some(patch.announcement.unwrap_or(call.announcement)),
+        title: patch.title.unwrap_or(call.title),
+        announcement: patch.announcement.unwrap_or(call.announcement),
         criteria: patch.criteria.unwrap_or(call.criteria),
-        opens_at: Some(
-            patch
-                .opens_at
-                .unwrap_or_else(|| call::format_utc(call.window.opens_at)),
-        ),
-        closes_at: Some(
-            patch
-                .closes_at
-                .unwrap_or_else(|| call::format_utc(call.window.closes_at)),
-        ),
+        opens_at: patch
+            .opens_at
+            .unwrap_or_else(|| call::format_utc(call.window.opens_at)),
+        closes_at: patch
+            .closes_at
+            .unwrap_or_else(|| call::format_utc(call.window.closes_at)),
         time_zone: patch
             .time_zone
             .unwrap_or_else(|| call.time_zone.name().to_owned()),
-        term_start: Some(patch.term_start.unwrap_or(call.term_start)),
-        term_end: Some(patch.term_end.unwrap_or(call.term_end)),
-        contacts: Some(patch.contacts.unwrap_or(call.contacts)),
+        term_start: patch.term_start.unwrap_or(call.term_start),
+        term_end: patch.term_end.unwrap_or(call.term_end),
+        contacts: patch.contacts.unwrap_or(call.contacts),
         themes: patch.themes.unwrap_or(call.themes),
     })?;
     if themes_changed {
@@ -745,9 +737,11 @@ pub async fn publish_call(
                     ));
                 }
                 let planned = planned_themes(conn, &call.council_id)?;
-                check_themes_planned(&call.themes, &planned).map_err(|_| {
-                    AppError::Conflict("some of the call's themes no longer have seats; edit the themes or the seat plan".into())
-                })?;
+                if check_themes_planned(&call.themes, &planned).is_err() {
+                    return Err(AppError::Conflict(
+                        "some of the call's themes no longer have seats; edit the themes or the seat plan".into(),
+                    ));
+                }
                 let published = Call {
                     phase,
                     published_at: Some(now),

@@ -35,6 +35,7 @@ Staff authenticate with `Authorization: Bearer <token>`.",
         (name = "staff", description = "Staff users and their tokens"),
         (name = "councils", description = "JANE and paikallis-JANEs, their seats, members and coverage"),
         (name = "calls", description = "Open calls (avoin haku) and their life cycle"),
+        (name = "notifications", description = "The email outbox and the per-call email templates"),
     )
 )]
 pub struct ApiDoc;

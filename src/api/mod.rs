@@ -7,6 +7,7 @@ pub mod councils;
 pub mod docs;
 pub mod extract;
 pub mod health;
+pub mod notifications;
 pub mod reference;
 pub mod rules;
 pub mod users;
@@ -27,6 +28,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::mail::templates::Templates;
 use crate::telemetry::{self, Metrics};
 
 /// What every handler can reach.
@@ -35,6 +37,7 @@ pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    pub templates: Arc<Templates>,
 }
 
 impl AppState {
@@ -79,7 +82,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(calls::get_call)
                 .service(calls::update_call)
                 .service(calls::publish_call)
-                .service(calls::start_review),
+                .service(calls::start_review)
+                // email
+                .service(notifications::list_notifications)
+                .service(notifications::get_notification)
+                .service(notifications::retry_notification)
+                .service(notifications::list_email_templates)
+                .service(notifications::put_email_template)
+                .service(notifications::delete_email_template),
         );
 }
 

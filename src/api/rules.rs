@@ -23,6 +23,20 @@ pub fn field_error(
     e
 }
 
+/// Field errors found by hand, in the form `validator` reports, keyed by their full paths.
+pub fn to_validation_errors(errors: Vec<crate::error::FieldError>) -> validator::ValidationErrors {
+    let mut out = validator::ValidationErrors::new();
+    for e in errors {
+        let error = ValidationError::new("invalid").with_message(e.message.into());
+        let error = ValidationError { code: e.code.into(), ..error };
+        match out.errors_mut().entry(e.field.into()).or_insert_with(|| validator::ValidationErrorsKind::Field(Vec::new())) {
+            validator::ValidationErrorsKind::Field(list) => list.push(error),
+            _ => unreachable!("only field errors are inserted"),
+        }
+    }
+    out
+}
+
 /// An email address; surrounding spaces (common from phone keyboards) are ignored.
 pub fn email_address(email: &str) -> Result<(), ValidationError> {
     let trimmed = email.trim();

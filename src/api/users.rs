@@ -10,8 +10,11 @@ use super::auth::Staff;
 use super::extract::{Json, Query, page_request};
 use super::rules::{email_address, not_blank};
 use crate::domain::access::Role;
+use crate::domain::localized::Language;
 use crate::error::{AppError, FieldError};
 use crate::ids::{CouncilId, UserId};
+use crate::mail::context::{MessageContext, role_name};
+use crate::mail::outbox::{self, Outgoing};
 use crate::store::{councils, users as store};
 
 #[derive(Serialize, ToSchema)]
@@ -24,6 +27,8 @@ pub struct UserView {
     pub role: Role,
     /// The councils a secretary or committee member works for; empty for admins.
     pub council_ids: Vec<CouncilId>,
+    /// The language of messages to the user.
+    pub language: Language,
 }
 
 impl From<store::User> for UserView {
@@ -34,6 +39,7 @@ impl From<store::User> for UserView {
             name: u.name,
             role: u.role,
             council_ids: u.council_ids,
+            language: u.language,
         }
     }
 }
@@ -62,6 +68,9 @@ pub struct CreateUser {
     #[serde(default)]
     #[validate(length(max = 100))]
     pub council_ids: Vec<CouncilId>,
+    /// The language of messages to the user; default `fi`.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 /// Creates a staff user and their first token. An admin creates anyone; a secretary creates
@@ -110,37 +119,71 @@ pub async fn create_user(
         ));
     }
     let now = state.now();
+    let templates = state.templates.clone();
+    let docs_url = format!(
+        "{}/docs/",
+        state.config.server.public_url.trim_end_matches('/')
+    );
+    let inviter = staff.0.clone();
     let created = state
         .db
         .run(move |conn| {
-            let unknown = councils::unknown(conn, &body.council_ids)?;
-            if !unknown.is_empty() {
-                let errors = body
-                    .council_ids
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, id)| unknown.contains(id))
-                    .map(|(i, id)| {
-                        FieldError::new(
-                            format!("council_ids[{i}]"),
-                            "unknown",
-                            format!("no council {id}"),
-                        )
-                    })
+            conn.write_transaction(|conn| {
+                let unknown = councils::unknown(conn, &body.council_ids)?;
+                if !unknown.is_empty() {
+                    let errors = body
+                        .council_ids
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, id)| unknown.contains(id))
+                        .map(|(i, id)| {
+                            FieldError::new(
+                                format!("council_ids[{i}]"),
+                                "unknown",
+                                format!("no council {id}"),
+                            )
+                        })
+                        .collect();
+                    return Err(AppError::Validation(errors));
+                }
+                let language = body.language.unwrap_or(Language::Fi);
+                let new = store::NewUser {
+                    email: &body.email,
+                    name: &body.name,
+                    role: body.role,
+                    council_ids: &body.council_ids,
+                    language,
+                };
+                let (user, token) = store::create(conn, &new, now)?.ok_or_else(|| {
+                    AppError::Conflict(format!(
+                        "a user with the email {} already exists",
+                        store::normalize_email(&body.email)
+                    ))
+                })?;
+                let council_names = councils::find_many(conn, &user.council_ids)?
+                    .into_iter()
+                    .map(|c| c.name.get(language).to_owned())
                     .collect();
-                return Err(AppError::Validation(errors));
-            }
-            let new = store::NewUser {
-                email: &body.email,
-                name: &body.name,
-                role: body.role,
-                council_ids: &body.council_ids,
-            };
-            store::create(conn, &new, now)?.ok_or_else(|| {
-                AppError::Conflict(format!(
-                    "a user with the email {} already exists",
-                    store::normalize_email(&body.email)
-                ))
+                outbox::queue(
+                    conn,
+                    &templates,
+                    Outgoing {
+                        language,
+                        recipient: &user.email,
+                        call_id: None,
+                        application_id: None,
+                        user_id: Some(&user.id),
+                        context: MessageContext::StaffInvitation {
+                            recipient: user.name.clone(),
+                            role: role_name(user.role, language).to_owned(),
+                            councils: council_names,
+                            inviter: inviter.name.clone(),
+                            docs_url,
+                        },
+                    },
+                    now,
+                )?;
+                Ok((user, token))
             })
         })
         .await?;

@@ -300,6 +300,20 @@ pub fn from_json_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, A
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored JSON does not parse: {e}")))
 }
 
+/// Runs an insert that may break a unique constraint: `Ok(false)` if it did. The insert runs in its
+/// own savepoint, because on PostgreSQL a failed statement otherwise aborts the whole surrounding
+/// transaction.
+pub fn try_insert(
+    conn: &mut DbConn,
+    insert: impl FnOnce(&mut DbConn) -> QueryResult<usize>,
+) -> QueryResult<bool> {
+    match conn.transaction(insert) {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// True if the error is a unique-constraint violation (same meaning on both backends).
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(

@@ -44,6 +44,7 @@ diesel::table! {
         name -> Text,
         role -> Text,
         created_at -> Timestamp,
+        language -> Text,
     }
 }
 
@@ -106,6 +107,8 @@ diesel::joinable!(user_councils -> councils (council_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(seats -> councils (council_id));
 diesel::joinable!(calls -> councils (council_id));
+diesel::joinable!(notifications -> calls (call_id));
+diesel::joinable!(email_templates -> calls (call_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     municipalities,
@@ -117,4 +120,42 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     seats,
     calls,
+    notifications,
+    email_templates,
 );
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        kind -> Text,
+        language -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        call_id -> Nullable<Text>,
+        application_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claim_token -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    email_templates (call_id, kind, language) {
+        call_id -> Text,
+        kind -> Text,
+        language -> Text,
+        subject -> Text,
+        body -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}

@@ -22,6 +22,10 @@ impl Language {
             Self::En => "en",
         }
     }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.code() == code)
+    }
 }
 
 /// `{"fi": "...", "sv": "...", "en": "..."}`; `fi` is required.

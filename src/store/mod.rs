@@ -3,6 +3,7 @@
 
 pub mod calls;
 pub mod councils;
+pub mod notifications;
 pub mod reference;
 pub mod seats;
 pub mod users;

@@ -4,9 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{municipalities, privacy_notices};
-use crate::db::{
-    DbConn, from_db_time, from_json_text, is_unique_violation, to_db_time, to_json_text,
-};
+use crate::db::{DbConn, from_db_time, from_json_text, to_db_time, to_json_text, try_insert};
 use crate::domain::localized::LocalizedText;
 use crate::domain::reference::{
     NORTH_KARELIA_MUNICIPALITIES, PRIVACY_NOTICE_V1_VERSION, privacy_notice_v1,
@@ -37,36 +35,30 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(), AppError> {
         .iter()
         .filter(|m| !existing.iter().any(|c| c == m.code))
     {
-        let inserted = diesel::insert_into(municipalities::table)
-            .values((
-                municipalities::code.eq(m.code),
-                municipalities::name_json.eq(to_json_text(&m.name())),
-                municipalities::region_code.eq(m.region_code),
-                municipalities::created_at.eq(to_db_time(now)),
-            ))
-            .execute(conn);
-        ignore_unique_violation(inserted)?;
+        try_insert(conn, |conn| {
+            diesel::insert_into(municipalities::table)
+                .values((
+                    municipalities::code.eq(m.code),
+                    municipalities::name_json.eq(to_json_text(&m.name())),
+                    municipalities::region_code.eq(m.region_code),
+                    municipalities::created_at.eq(to_db_time(now)),
+                ))
+                .execute(conn)
+        })?;
     }
     let notices: i64 = privacy_notices::table.count().get_result(conn)?;
     if notices == 0 {
-        let inserted = diesel::insert_into(privacy_notices::table)
-            .values((
-                privacy_notices::version.eq(PRIVACY_NOTICE_V1_VERSION),
-                privacy_notices::text_json.eq(to_json_text(&privacy_notice_v1())),
-                privacy_notices::published_at.eq(to_db_time(now)),
-            ))
-            .execute(conn);
-        ignore_unique_violation(inserted)?;
+        try_insert(conn, |conn| {
+            diesel::insert_into(privacy_notices::table)
+                .values((
+                    privacy_notices::version.eq(PRIVACY_NOTICE_V1_VERSION),
+                    privacy_notices::text_json.eq(to_json_text(&privacy_notice_v1())),
+                    privacy_notices::published_at.eq(to_db_time(now)),
+                ))
+                .execute(conn)
+        })?;
     }
     Ok(())
-}
-
-fn ignore_unique_violation(result: QueryResult<usize>) -> Result<(), AppError> {
-    match result {
-        Ok(_) => Ok(()),
-        Err(e) if is_unique_violation(&e) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
 }
 
 type MunicipalityRow = (String, String, String);
@@ -123,19 +115,16 @@ pub fn create_municipality(
     m: &Municipality,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let inserted = diesel::insert_into(municipalities::table)
-        .values((
-            municipalities::code.eq(&m.code),
-            municipalities::name_json.eq(to_json_text(&m.name)),
-            municipalities::region_code.eq(&m.region_code),
-            municipalities::created_at.eq(to_db_time(now)),
-        ))
-        .execute(conn);
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(e) if is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    Ok(try_insert(conn, |conn| {
+        diesel::insert_into(municipalities::table)
+            .values((
+                municipalities::code.eq(&m.code),
+                municipalities::name_json.eq(to_json_text(&m.name)),
+                municipalities::region_code.eq(&m.region_code),
+                municipalities::created_at.eq(to_db_time(now)),
+            ))
+            .execute(conn)
+    })?)
 }
 
 /// The notice in force: the most recently published one.
@@ -167,17 +156,14 @@ pub fn publish_privacy_notice(
     published_by: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let inserted = diesel::insert_into(privacy_notices::table)
-        .values((
-            privacy_notices::version.eq(version),
-            privacy_notices::text_json.eq(to_json_text(text)),
-            privacy_notices::published_at.eq(to_db_time(now)),
-            privacy_notices::published_by.eq(published_by),
-        ))
-        .execute(conn);
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(e) if is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    Ok(try_insert(conn, |conn| {
+        diesel::insert_into(privacy_notices::table)
+            .values((
+                privacy_notices::version.eq(version),
+                privacy_notices::text_json.eq(to_json_text(text)),
+                privacy_notices::published_at.eq(to_db_time(now)),
+                privacy_notices::published_by.eq(published_by),
+            ))
+            .execute(conn)
+    })?)
 }

@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{api_tokens, user_councils, users};
-use crate::db::{DbConn, is_unique_violation, to_db_time};
+use crate::db::{DbConn, to_db_time, try_insert};
 use crate::domain::access::Role;
+use crate::domain::localized::Language;
 use crate::error::AppError;
 use crate::ids::{CouncilId, TokenId, UserId};
 use crate::store::{Page, PageRequest};
@@ -18,6 +19,8 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub council_ids: Vec<CouncilId>,
+    /// The language of messages to this user.
+    pub language: Language,
 }
 
 pub struct NewUser<'a> {
@@ -25,6 +28,7 @@ pub struct NewUser<'a> {
     pub name: &'a str,
     pub role: Role,
     pub council_ids: &'a [CouncilId],
+    pub language: Language,
 }
 
 /// Emails are compared trimmed and lower-cased.
@@ -32,10 +36,22 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-type UserRow = (UserId, String, String, String);
+type UserRow = (UserId, String, String, String, String);
 
-fn user_columns() -> (users::id, users::email, users::name, users::role) {
-    (users::id, users::email, users::name, users::role)
+fn user_columns() -> (
+    users::id,
+    users::email,
+    users::name,
+    users::role,
+    users::language,
+) {
+    (
+        users::id,
+        users::email,
+        users::name,
+        users::role,
+        users::language,
+    )
 }
 
 fn with_councils(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<User>, AppError> {
@@ -46,7 +62,7 @@ fn with_councils(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<User>, App
         .order(user_councils::council_id)
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, email, name, role)| {
+        .map(|(id, email, name, role, lang)| {
             let role = Role::parse(&role).ok_or_else(|| {
                 AppError::Internal(anyhow::anyhow!("unknown role `{role}` stored"))
             })?;
@@ -61,6 +77,7 @@ fn with_councils(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<User>, App
                 name,
                 role,
                 council_ids,
+                language: Language::parse(&lang).unwrap_or(Language::Fi),
             })
         })
         .collect()
@@ -130,19 +147,21 @@ pub fn create(
     conn.write_transaction(|conn| {
         let id = UserId::new();
         let email = normalize_email(new.email);
-        let inserted = diesel::insert_into(users::table)
-            .values((
-                users::id.eq(&id),
-                users::email.eq(&email),
-                users::name.eq(new.name.trim()),
-                users::role.eq(new.role.as_str()),
-                users::created_at.eq(to_db_time(now)),
-            ))
-            .execute(conn);
-        match inserted {
-            Err(e) if is_unique_violation(&e) => return Ok(None),
-            other => other?,
-        };
+        let inserted = try_insert(conn, |conn| {
+            diesel::insert_into(users::table)
+                .values((
+                    users::id.eq(&id),
+                    users::email.eq(&email),
+                    users::name.eq(new.name.trim()),
+                    users::role.eq(new.role.as_str()),
+                    users::created_at.eq(to_db_time(now)),
+                    users::language.eq(new.language.code()),
+                ))
+                .execute(conn)
+        })?;
+        if !inserted {
+            return Ok(None);
+        }
         for council in new.council_ids {
             diesel::insert_into(user_councils::table)
                 .values((
@@ -162,6 +181,7 @@ pub fn create(
                 name: new.name.trim().to_owned(),
                 role: new.role,
                 council_ids,
+                language: new.language,
             },
             token,
         )))
@@ -210,8 +230,23 @@ pub fn ensure_admin(
             name,
             role: Role::Admin,
             council_ids: &[],
+            language: Language::Fi,
         };
         create(conn, &new, now)?
             .ok_or_else(|| AppError::Conflict(format!("{email} was created concurrently; retry")))
     })
+}
+
+/// Secretaries of a council (who receive its reminders).
+pub fn secretaries_of(conn: &mut DbConn, council: &CouncilId) -> Result<Vec<User>, AppError> {
+    let members = user_councils::table
+        .select(user_councils::user_id)
+        .filter(user_councils::council_id.eq(council));
+    let rows: Vec<UserRow> = users::table
+        .select(user_columns())
+        .filter(users::role.eq(Role::Secretary.as_str()))
+        .filter(users::id.eq_any(members))
+        .order(users::id)
+        .load(conn)?;
+    with_councils(conn, rows)
 }

@@ -1,11 +1,13 @@
 //! API tests: every request goes through the real app over HTTP to a real, fresh database, on
 //! SQLite always and on PostgreSQL when `TEST_POSTGRES_URL` is set.
 
+mod smtp;
 mod support;
 
 mod calls;
 mod councils;
 mod errors;
+mod mail;
 mod operations;
 mod process;
 mod reference;

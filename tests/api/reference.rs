@@ -187,5 +187,5 @@ async fn privacy_notice_versions(app: TestApp) {
         .json(json!({"version": "three point oh", "text": {"sv": "x"}}))
         .send()
         .await;
-    bad.assert_invalid_fields(&["text.fi"]);
+    bad.assert_invalid_fields(&["text.fi", "version"]);
 }

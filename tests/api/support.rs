@@ -14,6 +14,8 @@ use jane_seats::clock::{Clock, ManualClock};
 use jane_seats::config::Config;
 use jane_seats::db::Db;
 use jane_seats::domain::access::Role;
+use jane_seats::mail::templates::Templates;
+use jane_seats::mail::worker::{MailSettings, Worker};
 use jane_seats::server::open_database;
 use jane_seats::telemetry::Metrics;
 use serde_json::{Value, json};
@@ -38,6 +40,28 @@ macro_rules! db_tests {
                 async fn postgres() {
                     if let Some(app) = $crate::support::TestApp::start($crate::support::Backend::Postgres).await {
                         super::$name(app).await
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// Runs each named `async fn name(backend: Backend)` once per backend; the test starts its app
+/// itself (with its own configuration) and returns early when the backend is not available.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[actix_web::test]
+                async fn sqlite() {
+                    super::$name($crate::support::Backend::Sqlite).await
+                }
+                #[actix_web::test]
+                async fn postgres() {
+                    if $crate::support::postgres_url().is_some() {
+                        super::$name($crate::support::Backend::Postgres).await
                     }
                 }
             }
@@ -222,6 +246,14 @@ pub fn test_config(database_url: &str) -> Config {
     config.database.url = database_url.to_owned();
     config.database.pool_size = 4;
     config.server.public_url = "https://jane.example.org".into();
+    // Tests drive the sender themselves (`TestApp::worker`), with short timeouts.
+    config.mail.worker = false;
+    config.mail.smtp_timeout_secs = 5;
+    config.mail.lease_secs = 60;
+    config.mail.retry_base_secs = 60;
+    config.mail.retry_max_secs = 600;
+    config.mail.max_attempts = 3;
+    config.mail.poll_interval_ms = 20;
     config
 }
 
@@ -229,6 +261,8 @@ pub struct TestApp {
     pub backend: Backend,
     pub clock: Arc<ManualClock>,
     pub db: Db,
+    pub config: Config,
+    pub templates: Arc<Templates>,
     server: actix_test::TestServer,
     // Dropped last: the server and pool must go before the database.
     _database: TestDatabase,
@@ -241,6 +275,12 @@ impl TestApp {
     }
 
     pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<Self> {
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            jane_seats::telemetry::init_tracing(&jane_seats::config::LogConfig {
+                format: jane_seats::config::LogFormat::Pretty,
+                filter,
+            });
+        }
         let database = TestDatabase::create(backend)?;
         let mut config = test_config(database.url());
         adjust(&mut config);
@@ -252,10 +292,12 @@ impl TestApp {
                 .unwrap()
                 .expect("test database opens")
         };
+        let templates = Arc::new(Templates::new());
         let state = AppState {
             db: db.clone(),
             clock: clock.clone() as Arc<dyn Clock>,
-            config: Arc::new(config),
+            config: Arc::new(config.clone()),
+            templates: templates.clone(),
         };
         let metrics = web::Data::new(Metrics::new());
         let server = actix_test::start(move || api::app(state.clone(), metrics.clone()));
@@ -263,14 +305,29 @@ impl TestApp {
             backend,
             clock,
             db,
+            config,
+            templates,
             server,
             _database: database,
         })
     }
 
+    /// A mail sender on the app's database and clock, configured like the app.
+    pub fn worker(&self) -> Worker {
+        Worker::new(
+            self.db.clone(),
+            self.clock.clone() as Arc<dyn Clock>,
+            MailSettings::from_config(&self.config).expect("mail settings"),
+        )
+    }
+
     /// The database URL the app uses (for running the binary against the same data).
     pub fn db_url(&self) -> String {
         self._database.url().to_owned()
+    }
+
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     pub fn set_time(&self, t: DateTime<Utc>) {

@@ -1,0 +1,3 @@
+DROP TABLE email_templates;
+DROP TABLE notifications;
+ALTER TABLE users DROP COLUMN language;

@@ -1,0 +1,7 @@
+//! Email: what messages say (`context`, `templates`), the durable outbox they are queued in
+//! (`outbox`), and the worker that delivers them (`worker`).
+
+pub mod context;
+pub mod outbox;
+pub mod templates;
+pub mod worker;

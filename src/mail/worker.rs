@@ -1,0 +1,273 @@
+//! The sender: claims due messages from the outbox, delivers them over SMTP (or writes them as
+//! `.eml` files when no SMTP server is configured), and records each outcome with retries and
+//! exponential backoff. Safe with several service instances on one database (see
+//! `store::notifications::claim_due`); a sender that dies mid-send loses its claim when the lease
+//! ends and another sender retries the message.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart, header};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::domain::delivery::{Failure, Outcome, RetryPolicy, mask_email};
+use crate::error::AppError;
+use crate::store::notifications::{self as store, Completion, Notification};
+use crate::tokens;
+
+/// Where messages go.
+#[derive(Clone)]
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// No SMTP server configured: `.eml` files in this directory.
+    Directory(PathBuf),
+}
+
+#[derive(Clone)]
+pub struct MailSettings {
+    pub transport: Transport,
+    pub from: Mailbox,
+    pub policy: RetryPolicy,
+    /// How long a claim lasts; longer than `send_timeout`, so a live sender always finishes first.
+    pub lease: Duration,
+    pub send_timeout: Duration,
+    pub poll_interval: Duration,
+    pub batch_size: i64,
+    /// The right-hand side of Message-IDs.
+    pub message_id_domain: String,
+}
+
+impl MailSettings {
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let mail = &config.mail;
+        let send_timeout = Duration::from_secs(mail.smtp_timeout_secs);
+        let transport = if mail.smtp_url.is_empty() {
+            Transport::Directory(mail.outbox_dir.clone())
+        } else {
+            Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(&mail.smtp_url)
+                    .map_err(|e| anyhow::anyhow!("mail.smtp_url: {e}"))?
+                    .timeout(Some(send_timeout))
+                    .build(),
+            )
+        };
+        let host = url::Url::parse(&config.server.public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "jane-seats.invalid".into());
+        Ok(Self {
+            transport,
+            from: mail
+                .from
+                .parse()
+                .map_err(|e| anyhow::anyhow!("mail.from `{}`: {e}", mail.from))?,
+            policy: RetryPolicy {
+                max_attempts: mail.max_attempts,
+                base_delay: Duration::from_secs(mail.retry_base_secs),
+                max_delay: Duration::from_secs(mail.retry_max_secs),
+            },
+            lease: Duration::from_secs(mail.lease_secs),
+            send_timeout,
+            poll_interval: Duration::from_millis(mail.poll_interval_ms),
+            batch_size: i64::from(mail.batch_size),
+            message_id_domain: host,
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            Transport::Smtp(_) => "SMTP".into(),
+            Transport::Directory(dir) => format!("files in {}", dir.display()),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Worker {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    settings: Arc<MailSettings>,
+    /// Names this sender in claim tokens.
+    name: String,
+}
+
+impl Worker {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: MailSettings) -> Self {
+        Self {
+            db,
+            clock,
+            settings: Arc::new(settings),
+            name: uuid::Uuid::now_v7().simple().to_string(),
+        }
+    }
+
+    /// Delivers until `shutdown` turns true; a batch in progress is finished first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(transport = %self.settings.describe(), "mail sender started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let handled = match self.run_once().await {
+                Ok(n) => n,
+                Err(error) => {
+                    tracing::warn!(%error, "mail sender could not read the outbox; retrying");
+                    0
+                }
+            };
+            if handled == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.settings.poll_interval) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+        tracing::info!("mail sender stopped");
+    }
+
+    /// Claims one batch of due messages and attempts each; returns how many were attempted.
+    pub async fn run_once(&self) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        let lease_until = now
+            + chrono::Duration::from_std(self.settings.lease)
+                .unwrap_or(chrono::Duration::minutes(5));
+        let token = format!("{}-{}", self.name, uuid::Uuid::now_v7().simple());
+        let limit = self.settings.batch_size;
+        let claim = token.clone();
+        let batch = self
+            .db
+            .run(move |conn| store::claim_due(conn, &claim, now, lease_until, limit))
+            .await?;
+        let count = batch.len();
+        for message in batch {
+            let result = self.deliver(&message).await;
+            let outcome = self
+                .settings
+                .policy
+                .decide(message.attempts.max(1) as u32, result);
+            self.record(message, &token, outcome).await?;
+        }
+        Ok(count)
+    }
+
+    async fn deliver(&self, n: &Notification) -> Result<(), Failure> {
+        let email = self.build(n)?;
+        match &self.settings.transport {
+            Transport::Smtp(smtp) => {
+                match tokio::time::timeout(self.settings.send_timeout, smtp.send(email)).await {
+                    Err(_) => Err(Failure::Temporary(format!(
+                        "no answer from the SMTP server within {} s",
+                        self.settings.send_timeout.as_secs()
+                    ))),
+                    Ok(Ok(_)) => Ok(()),
+                    Ok(Err(e)) if e.is_permanent() => Err(Failure::Permanent(e.to_string())),
+                    // 4xx answers, refused connections, TLS and I/O trouble: worth another try.
+                    Ok(Err(e)) => Err(Failure::Temporary(e.to_string())),
+                }
+            }
+            Transport::Directory(dir) => write_eml(dir, n, &email.formatted())
+                .await
+                .map_err(|e| Failure::Temporary(format!("cannot write to {}: {e}", dir.display()))),
+        }
+    }
+
+    fn build(&self, n: &Notification) -> Result<Message, Failure> {
+        let to: Mailbox = n
+            .recipient
+            .parse()
+            .map_err(|e| Failure::Permanent(format!("the recipient address is not valid: {e}")))?;
+        Message::builder()
+            .from(self.settings.from.clone())
+            .to(to)
+            .subject(&n.subject)
+            .message_id(Some(format!(
+                "<{}@{}>",
+                n.id, self.settings.message_id_domain
+            )))
+            .header(ContentLanguage(n.language.clone()))
+            .multipart(MultiPart::alternative_plain_html(
+                n.body_text.clone(),
+                n.body_html.clone(),
+            ))
+            .map_err(|e| Failure::Permanent(format!("the message cannot be built: {e}")))
+    }
+
+    async fn record(&self, n: Notification, token: &str, outcome: Outcome) -> Result<(), AppError> {
+        let now = self.clock.now();
+        let recipient = mask_email(&n.recipient);
+        match &outcome {
+            Outcome::Sent => {
+                tracing::info!(notification_id = %n.id, kind = %n.kind, %recipient, attempts = n.attempts, "message sent")
+            }
+            Outcome::RetryAfter { delay, reason } => tracing::warn!(
+                notification_id = %n.id, kind = %n.kind, %recipient, attempts = n.attempts,
+                retry_in_secs = delay.as_secs(), reason = %reason, "message not delivered; will retry"
+            ),
+            Outcome::Failed { reason } => tracing::error!(
+                notification_id = %n.id, kind = %n.kind, %recipient, attempts = n.attempts,
+                reason = %reason, "message failed"
+            ),
+        }
+        let token = token.to_owned();
+        let held = self
+            .db
+            .run(move |conn| {
+                let redacted = (tokens::redact(&n.body_text), tokens::redact(&n.body_html));
+                let completion = match &outcome {
+                    Outcome::Sent => Completion::Sent,
+                    Outcome::RetryAfter { delay, reason } => Completion::Retry {
+                        at: now
+                            + chrono::Duration::from_std(*delay)
+                                .unwrap_or(chrono::Duration::hours(1)),
+                        reason,
+                    },
+                    Outcome::Failed { reason } => Completion::Failed { reason },
+                };
+                store::complete(
+                    conn,
+                    &n.id,
+                    &token,
+                    completion,
+                    (&redacted.0, &redacted.1),
+                    now,
+                )
+            })
+            .await?;
+        if !held {
+            tracing::warn!("a message's claim had expired before its outcome was recorded");
+        }
+        Ok(())
+    }
+}
+
+/// `Content-Language`, so mail clients know the message's language.
+#[derive(Clone)]
+struct ContentLanguage(String);
+
+impl header::Header for ContentLanguage {
+    fn name() -> header::HeaderName {
+        header::HeaderName::new_from_ascii_str("Content-Language")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+
+    fn display(&self) -> header::HeaderValue {
+        header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// Writes the message as `<id>.eml`, atomically (a reader never sees half a file).
+async fn write_eml(dir: &std::path::Path, n: &Notification, bytes: &[u8]) -> std::io::Result<()> {
+    tokio::fs::create_dir_all(dir).await?;
+    let path = dir.join(format!("{}.eml", n.id));
+    let partial = dir.join(format!(".{}.eml.partial", n.id));
+    tokio::fs::write(&partial, bytes).await?;
+    tokio::fs::rename(&partial, &path).await
+}
