@@ -141,11 +141,17 @@ impl Validate for CreateCall {
             criteria: self.criteria.clone().unwrap_or_default(),
             opens_at: self.opens_at.clone(),
             closes_at: self.closes_at.clone(),
-            time_zone: self.time_zone.clone().unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
+            time_zone: self
+                .time_zone
+                .clone()
+                .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
             term_start: self.term_start,
             term_end: self.term_end,
             contacts: self.contacts.clone(),
-            themes: self.themes.clone().unwrap_or_else(|| vec![ThemeArea::Other]),
+            themes: self
+                .themes
+                .clone()
+                .unwrap_or_else(|| vec![ThemeArea::Other]),
         };
         match check_fields(entered) {
             Err(AppError::Validation(errors)) => Err(to_validation_errors(errors)),

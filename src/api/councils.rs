@@ -13,7 +13,7 @@ use super::AppState;
 use super::auth::Staff;
 use super::extract::{Json, Query, page_request};
 use super::rules::{field_error, first_duplicate, name_text, unique_strings};
-use crate::db::DbConn;
+use crate::db::{DbConn, LockableTable};
 use crate::domain::council::{CouncilKind, ParentCouncil, check_hierarchy};
 use crate::domain::coverage::{self as coverage_rules, SeatState};
 use crate::domain::localized::LocalizedText;
@@ -64,6 +64,11 @@ pub struct CreateCouncil {
     #[validate(length(min = 1, max = 100), custom(function = "unique_strings"))]
     #[schema(example = json!(["426"]))]
     pub municipality_codes: Vec<String>,
+}
+
+fn lock_and_find(conn: &mut DbConn, id: &CouncilId) -> Result<Option<Council>, AppError> {
+    conn.lock_row(LockableTable::Councils, id.as_str())?;
+    store::find(conn, id)
 }
 
 /// Every municipality code must be known; names each unknown one.
@@ -129,7 +134,8 @@ pub async fn create_council(
             conn.write_transaction(|conn| {
                 check_municipalities(conn, &body.municipality_codes)?;
                 let parent = match &body.parent_id {
-                    Some(id) => Some(store::find(conn, id)?.ok_or_else(|| {
+                    // Locked: the parent's area must not shrink while a child is added inside it.
+                    Some(id) => Some(lock_and_find(conn, id)?.ok_or_else(|| {
                         AppError::invalid("parent_id", "unknown", format!("no council {id}"))
                     })?),
                     None => None,
@@ -256,7 +262,9 @@ pub async fn update_council(
         .db
         .run(move |conn| {
             conn.write_transaction(|conn| {
-                let mut council = store::get(conn, &id)?;
+                // Locked: concurrent edits of the same council must not overwrite each other.
+                let mut council =
+                    lock_and_find(conn, &id)?.ok_or_else(|| AppError::not_found("council"))?;
                 if let Some(name) = body.name {
                     council.name = name.normalized();
                 }
@@ -533,17 +541,22 @@ pub async fn members(
             seats::of_council(conn, &id)
         })
         .await?;
-    // Seats are few (tens), so the page is cut in memory; the cursor is the last seat id.
-    let filled: Vec<_> = seats
-        .into_iter()
-        .filter(|s| s.holder.is_some())
-        .skip_while(|s| {
-            page.after
-                .as_deref()
-                .is_some_and(|after| s.id.as_str() != after)
-        })
-        .skip(usize::from(page.after.is_some()))
-        .collect();
+    // Seats are few (tens), so the page is cut in memory, in seat order; the cursor is the last
+    // seat id of the previous page.
+    let mut filled: Vec<_> = seats.into_iter().filter(|s| s.holder.is_some()).collect();
+    if let Some(after) = &page.after {
+        let position = filled
+            .iter()
+            .position(|s| s.id.as_str() == after)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "cursor",
+                    "invalid",
+                    "no longer valid; the composition changed, start again",
+                )
+            })?;
+        filled.drain(..=position);
+    }
     let page = Page::from_rows(filled, page.limit, |s| s.id.to_string());
     Ok(web::Json(MemberList {
         items: page
@@ -588,6 +601,7 @@ pub struct CouncilCoverageView {
     pub representative: Tally,
     pub deputy: Tally,
     pub all_representative_seats_filled: bool,
+    pub all_seats_filled: bool,
     pub gaps: Vec<Gap>,
 }
 
@@ -643,6 +657,7 @@ pub async fn coverage(
             CouncilCoverageView {
                 has_seat_plan: c.has_seat_plan(),
                 all_representative_seats_filled: c.all_representative_seats_filled(),
+                all_seats_filled: c.all_seats_filled(),
                 representative: Tally {
                     total: c.representative.total,
                     filled: c.representative.filled,

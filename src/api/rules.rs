@@ -28,8 +28,15 @@ pub fn to_validation_errors(errors: Vec<crate::error::FieldError>) -> validator:
     let mut out = validator::ValidationErrors::new();
     for e in errors {
         let error = ValidationError::new("invalid").with_message(e.message.into());
-        let error = ValidationError { code: e.code.into(), ..error };
-        match out.errors_mut().entry(e.field.into()).or_insert_with(|| validator::ValidationErrorsKind::Field(Vec::new())) {
+        let error = ValidationError {
+            code: e.code.into(),
+            ..error
+        };
+        match out
+            .errors_mut()
+            .entry(e.field.into())
+            .or_insert_with(|| validator::ValidationErrorsKind::Field(Vec::new()))
+        {
             validator::ValidationErrorsKind::Field(list) => list.push(error),
             _ => unreachable!("only field errors are inserted"),
         }

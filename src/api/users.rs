@@ -94,8 +94,13 @@ pub async fn create_user(
     body: Json<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
     let mut body = body.0;
-    body.council_ids.sort();
-    body.council_ids.dedup();
+    if let Some(i) = crate::api::rules::first_duplicate(&body.council_ids, |c| c.clone()) {
+        return Err(AppError::invalid(
+            format!("council_ids[{i}]"),
+            "unique",
+            "is listed twice",
+        ));
+    }
     match (body.role, body.council_ids.is_empty()) {
         (Role::Admin, false) => {
             return Err(AppError::invalid(
@@ -147,6 +152,7 @@ pub async fn create_user(
                     return Err(AppError::Validation(errors));
                 }
                 let language = body.language.unwrap_or(Language::Fi);
+                body.council_ids.sort();
                 let new = store::NewUser {
                     email: &body.email,
                     name: &body.name,

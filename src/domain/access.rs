@@ -49,11 +49,6 @@ impl<C: PartialEq> Scope<C> {
         }
     }
 
-    /// May see the council's unpublished work: managers and the council's committee members.
-    pub fn belongs_to(&self, council: &C) -> bool {
-        self.role == Role::Admin || self.councils.contains(council)
-    }
-
     /// Whether this caller may create a user with `role` for `councils`. Admins create anyone;
     /// a secretary creates committee members for their own councils only.
     pub fn may_create_user(&self, role: Role, councils: &[C]) -> bool {
@@ -86,8 +81,6 @@ mod tests {
         assert!(scope(Role::Secretary, &[1]).manages(&1));
         assert!(!scope(Role::Secretary, &[1]).manages(&2));
         assert!(!scope(Role::Committee, &[1]).manages(&1));
-        assert!(scope(Role::Committee, &[1]).belongs_to(&1));
-        assert!(!scope(Role::Committee, &[1]).belongs_to(&2));
     }
 
     #[test]

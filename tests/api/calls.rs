@@ -332,6 +332,33 @@ async fn drafts_are_hidden_from_everyone_but_managers(app: TestApp) {
         .send()
         .await
         .assert_problem(401);
+    // Another council's secretary neither sees nor changes it.
+    let elsewhere = app
+        .post("/api/v1/councils")
+        .token(&s.admin)
+        .json(json!({"name": {"fi": "Muu"}, "kind": "regional", "municipality_codes": ["167"]}))
+        .send()
+        .await
+        .str("id");
+    let (_, stranger) = app.user(&s.admin, Role::Secretary, &[&elsewhere]).await;
+    app.get(&url)
+        .token(&stranger)
+        .send()
+        .await
+        .assert_problem(404);
+    app.patch(&url)
+        .token(&stranger)
+        .json(json!({"title": {"fi": "Kaapattu"}}))
+        .send()
+        .await
+        .assert_problem(404);
+    app.post(&format!("{url}/publish"))
+        .token(&stranger)
+        .send()
+        .await
+        .assert_problem(404);
+    let list = app.get("/api/v1/calls").token(&stranger).send().await;
+    assert_eq!(list.json["items"], json!([]));
     // Changing it is also "not found" for those who cannot see it.
     app.post(&format!("{url}/publish"))
         .token(&committee)
@@ -684,4 +711,29 @@ async fn listing_calls_by_status(app: TestApp) {
         .send()
         .await
         .assert_invalid_fields(&["status"]);
+
+    // The list's status filter agrees with the call's status at the boundaries, to the second.
+    let opens = utc("2027-03-01T07:00:00Z");
+    let closes = utc("2027-03-31T13:00:00Z");
+    for (at, expected) in [
+        (opens - Duration::seconds(1), "scheduled"),
+        (opens, "open"),
+        (closes - Duration::seconds(1), "open"),
+        (closes, "closed"),
+    ] {
+        app.set_time(at);
+        for status in ["scheduled", "open", "closed"] {
+            let listed = ids(&app
+                .get(&format!("/api/v1/calls?status={status}"))
+                .send()
+                .await);
+            assert_eq!(
+                listed.contains(&late),
+                status == expected,
+                "{status} at {at}"
+            );
+        }
+        let call = app.get(&format!("/api/v1/calls/{late}")).send().await;
+        assert_eq!(call.json["status"], expected);
+    }
 }

@@ -19,6 +19,7 @@ db_tests!(
     members_of_a_new_council,
     coverage_across_jane_and_paikallis_janes,
     concurrent_writers_all_succeed,
+    concurrent_council_edits_keep_every_change_and_the_hierarchy,
 );
 
 async fn regional_and_local_councils(app: TestApp) {
@@ -553,4 +554,88 @@ async fn concurrent_writers_all_succeed(app: TestApp) {
         (2..=6).contains(&seats),
         "one of the plans won: {seats} seats"
     );
+}
+
+/// Edits of one council at once: a rename is not lost to a concurrent area change, and a local
+/// council is never created outside an area that shrinks at the same moment.
+async fn concurrent_council_edits_keep_every_change_and_the_hierarchy(app: TestApp) {
+    let admin = app.admin().await;
+    let jane = app.regional_council(&admin).await;
+    let url = format!("/api/v1/councils/{jane}");
+    let all = [
+        "090", "146", "167", "176", "260", "276", "309", "422", "426", "541", "607", "707", "848",
+    ];
+    let rename = app
+        .patch(&url)
+        .token(&admin)
+        .json(json!({"name": {"fi": "Uusi nimi"}}))
+        .send();
+    let area_changes = (0..12).map(|i| {
+        let codes: Vec<&str> = all.iter().copied().skip(i % 2).collect();
+        app.patch(&url)
+            .token(&admin)
+            .json(json!({ "municipality_codes": codes }))
+            .send()
+    });
+    let (renamed, changed) =
+        futures_util::future::join(rename, futures_util::future::join_all(area_changes)).await;
+    renamed.assert_status(200);
+    for res in changed {
+        res.assert_status(200);
+    }
+    let now = app.get(&url).send().await;
+    assert_eq!(now.json["name"]["fi"], "Uusi nimi", "the rename survived");
+
+    for round in 0..6 {
+        app.patch(&url)
+            .token(&admin)
+            .json(json!({ "municipality_codes": all }))
+            .send()
+            .await
+            .assert_status(200);
+        let shrink = app
+            .patch(&url)
+            .token(&admin)
+            .json(json!({"municipality_codes": ["167"]}))
+            .send();
+        let child = app
+            .post("/api/v1/councils")
+            .token(&admin)
+            .json(json!({"name": {"fi": format!("Liperi {round}")}, "kind": "local", "parent_id": jane,
+                         "municipality_codes": ["426"]}))
+            .send();
+        let (shrunk, created) = futures_util::future::join(shrink, child).await;
+        // One of the two wins; never both.
+        assert!(
+            (shrunk.status == 200) != (created.status == 201),
+            "round {round}: shrink {} and create {}",
+            shrunk.status,
+            created.status
+        );
+        if created.status == 201 {
+            // The next round starts from the full region again, which a child in Liperi would
+            // keep from shrinking: move it to Joensuu.
+            let child_id = created.str("id");
+            app.patch(&format!("/api/v1/councils/{child_id}"))
+                .token(&admin)
+                .json(json!({"municipality_codes": ["167"]}))
+                .send()
+                .await
+                .assert_status(200);
+        }
+    }
+    // Whatever happened, every local council lies inside its region.
+    let region = app.get(&url).send().await.json["municipality_codes"].clone();
+    let children = app
+        .get(&format!("/api/v1/councils?parent_id={jane}&limit=500"))
+        .send()
+        .await;
+    for child in children.json["items"].as_array().unwrap() {
+        for code in child["municipality_codes"].as_array().unwrap() {
+            assert!(
+                region.as_array().unwrap().contains(code),
+                "{child} is outside {region}"
+            );
+        }
+    }
 }

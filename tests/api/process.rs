@@ -172,4 +172,18 @@ fn sigterm_lets_in_flight_requests_finish_and_logs_are_structured() {
     assert!(uuid::Uuid::parse_str(finished["span"]["request_id"].as_str().unwrap()).is_ok());
     assert!(!log.contains(&token), "tokens never reach the log");
     assert!(lines.iter().any(|l| l["message"] == "jane-seats stopped"));
+    // Without SMTP settings the start-up log says where messages go, and the sender stops cleanly.
+    assert!(
+        lines.iter().any(|l| l["level"] == "WARN"
+            && l["message"]
+                .as_str()
+                .unwrap()
+                .contains("no SMTP server configured")
+            && l["outbox_dir"] == "data/outbox"),
+        "{log}"
+    );
+    assert!(
+        lines.iter().any(|l| l["message"] == "mail sender stopped"),
+        "{log}"
+    );
 }

@@ -229,6 +229,22 @@ async fn invalid_users_name_every_bad_field(app: TestApp) {
         .send()
         .await;
     res.assert_invalid_fields(&["council_ids[0]"]);
+    // The index is the one in the request, whatever the order of the ids.
+    let res = app
+        .post("/api/v1/users")
+        .token(&admin)
+        .json(json!({"email": "a@example.org", "name": "A", "role": "secretary", "council_ids": [jane, unknown]}))
+        .send()
+        .await;
+    res.assert_invalid_fields(&["council_ids[1]"]);
+    // Every bad field at once, whatever kind of problem each has.
+    let res = app
+        .post("/api/v1/users")
+        .token(&admin)
+        .json(json!({"email": "bad", "name": "", "role": "chair", "council_ids": "x", "nickname": "A"}))
+        .send()
+        .await;
+    res.assert_invalid_fields(&["council_ids", "email", "name", "nickname", "role"]);
     // Only the admin exists.
     assert_eq!(app.count("users").await, 1);
 }
