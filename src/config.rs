@@ -19,7 +19,16 @@ pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub mail: MailConfig,
+    pub rate_limit: RateLimitConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub applications_per_minute: u32,
+    pub applications_burst: u32,
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +64,7 @@ pub struct MailConfig {
     pub lease_secs: u64,
     pub poll_interval_ms: u64,
     pub batch_size: u32,
+    pub closing_reminder_hours: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

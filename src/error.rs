@@ -26,6 +26,9 @@ pub enum AppError {
     /// 412: `If-Match` does not match the current version.
     #[error("{0}")]
     PreconditionFailed(String),
+    /// 428: a change that needs `If-Match` came without it.
+    #[error("{0}")]
+    PreconditionRequired(String),
     /// 413
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -175,6 +178,7 @@ impl AppError {
             Self::NotFound(_) => "not-found",
             Self::Conflict(_) => "conflict",
             Self::PreconditionFailed(_) => "precondition-failed",
+            Self::PreconditionRequired(_) => "precondition-required",
             Self::PayloadTooLarge { .. } => "payload-too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::Validation(_) => "validation-failed",
@@ -220,6 +224,7 @@ impl ResponseError for AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

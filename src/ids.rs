@@ -107,6 +107,10 @@ id_type!(
     /// A message in the outbox.
     NotificationId
 );
+id_type!(
+    /// An application to a call.
+    ApplicationId
+);
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::{HttpServer, web};
 use tokio::sync::watch;
 
+use crate::api::limits::RateLimits;
 use crate::api::{self, AppState};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -54,17 +55,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "no SMTP server configured (mail.smtp_url / JANE_SEATS_SMTP_URL): messages are written as .eml files"
         );
     }
+    let templates = Arc::new(Templates::new());
     let state = AppState {
         db: db.clone(),
         clock: clock.clone(),
         config: Arc::new(config.clone()),
-        templates: Arc::new(Templates::new()),
+        templates: templates.clone(),
+        limits: Arc::new(RateLimits::from_config(&config.rate_limit)),
     };
     let (stop_sender, stop_signal) = watch::channel(false);
     let sender = config
         .mail
         .worker
-        .then(|| actix_web::rt::spawn(Worker::new(db, clock, mail).run(stop_signal)));
+        .then(|| actix_web::rt::spawn(Worker::new(db, clock, templates, mail).run(stop_signal)));
     let metrics = web::Data::new(Metrics::new());
     let mut server = HttpServer::new(move || api::app(state.clone(), metrics.clone()))
         .shutdown_timeout(config.server.shutdown_timeout_secs)

@@ -11,6 +11,7 @@ use crate::domain::access::Scope;
 use crate::error::AppError;
 use crate::ids::CouncilId;
 use crate::store::users::{self, User};
+use crate::tokens;
 
 /// A signed-in staff member. Extracting it answers 401 when the token is missing or unknown.
 #[derive(Debug, Clone)]
@@ -110,5 +111,35 @@ impl FromRequest for MaybeStaff {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { resolve(&req).await.map(MaybeStaff) })
+    }
+}
+
+/// Who is asking about an application: staff, or the applicant with the edit token from the
+/// submission response. (Which application the token opens is checked by the handler.)
+#[derive(Debug, Clone)]
+pub enum ApplicationCaller {
+    Staff(Staff),
+    Applicant { token_digest: String },
+}
+
+impl FromRequest for ApplicationCaller {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match bearer_token(&req)? {
+                Some(token) if token.starts_with(tokens::APPLICANT_PREFIX) => Ok(Self::Applicant {
+                    token_digest: tokens::digest(&token),
+                }),
+                Some(_) => Ok(Self::Staff(
+                    resolve(&req).await?.expect("a bearer token was sent, so a staff member or a 401"),
+                )),
+                None => Err(AppError::Unauthorized(
+                    "send `Authorization: Bearer <token>`: the edit token from your submission, or a staff token".into(),
+                )),
+            }
+        })
     }
 }

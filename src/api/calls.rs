@@ -11,6 +11,7 @@ use validator::Validate;
 use super::AppState;
 use super::auth::{MaybeStaff, Staff};
 use super::extract::{Json, Query, page_request};
+use super::idempotency::{self, IdempotencyKey};
 use super::rules::{email_address, first_duplicate, to_validation_errors};
 use crate::db::{DbConn, LockableTable};
 use crate::domain::call::{self, CallAction, CallPhase, CallStatus, Contact, Window};
@@ -407,79 +408,84 @@ pub async fn create_call(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<CouncilId>,
+    key: IdempotencyKey,
     body: Json<CreateCall>,
 ) -> Result<HttpResponse, AppError> {
     let council_id = id.into_inner();
     staff.require_manager(&council_id)?;
-    let body = body.0;
+    let Json(body, digest) = body;
     let now = state.now();
     let created_by = staff.0.id.clone();
-    let call = state
+    let scope =
+        idempotency::staff_scope(&format!("POST /api/v1/councils/{council_id}/calls"), &staff);
+    let outcome = state
         .db
         .run(move |conn| {
             conn.write_transaction(|conn| {
-                let council = councils::get(conn, &council_id)?;
-                let planned = planned_themes(conn, &council_id)?;
-                require_seat_plan(&planned)?;
-                let criteria = match body.criteria {
-                    Some(criteria) => criteria,
-                    None => {
-                        let mut names = reference::list_municipalities(conn, None)?
-                            .into_iter()
-                            .filter(|m| council.municipality_codes.contains(&m.code))
-                            .collect::<Vec<_>>();
-                        names.sort_by(|a, b| a.name.fi.cmp(&b.name.fi));
-                        let join = |f: fn(&reference::Municipality) -> &str| {
-                            names.iter().map(f).collect::<Vec<_>>().join(", ")
-                        };
-                        default_criteria(
-                            &join(|m| &m.name.fi),
-                            &join(|m| m.name.sv.as_deref().unwrap_or(&m.name.fi)),
-                            &join(|m| m.name.en.as_deref().unwrap_or(&m.name.fi)),
-                        )
-                    }
-                };
-                let checked = check_fields(EnteredCall {
-                    title: body.title,
-                    announcement: body.announcement,
-                    criteria,
-                    opens_at: body.opens_at,
-                    closes_at: body.closes_at,
-                    time_zone: body
-                        .time_zone
-                        .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
-                    term_start: body.term_start,
-                    term_end: body.term_end,
-                    contacts: body.contacts,
-                    themes: body.themes.unwrap_or_else(|| planned.clone()),
-                })?;
-                check_themes_planned(&checked.themes, &planned)?;
-                let call = Call {
-                    id: CallId::new(),
-                    council_id: council.id,
-                    phase: CallPhase::Draft,
-                    title: checked.title,
-                    announcement: checked.announcement,
-                    criteria: checked.criteria,
-                    contacts: checked.contacts,
-                    themes: checked.themes,
-                    window: checked.window,
-                    time_zone: checked.time_zone,
-                    term_start: checked.term_start,
-                    term_end: checked.term_end,
-                    published_at: None,
-                    review_started_at: None,
-                    decided_at: None,
-                    created_by: Some(created_by),
-                    created_at: now,
-                    updated_at: now,
-                };
-                store::insert(conn, &call)?;
-                Ok(call)
+                idempotency::once(conn, &key, &scope, &digest, now, |conn| {
+                    let council = councils::get(conn, &council_id)?;
+                    let planned = planned_themes(conn, &council_id)?;
+                    require_seat_plan(&planned)?;
+                    let criteria = match body.criteria {
+                        Some(criteria) => criteria,
+                        None => {
+                            let mut names = reference::list_municipalities(conn, None)?
+                                .into_iter()
+                                .filter(|m| council.municipality_codes.contains(&m.code))
+                                .collect::<Vec<_>>();
+                            names.sort_by(|a, b| a.name.fi.cmp(&b.name.fi));
+                            let join = |f: fn(&reference::Municipality) -> &str| {
+                                names.iter().map(f).collect::<Vec<_>>().join(", ")
+                            };
+                            default_criteria(
+                                &join(|m| &m.name.fi),
+                                &join(|m| m.name.sv.as_deref().unwrap_or(&m.name.fi)),
+                                &join(|m| m.name.en.as_deref().unwrap_or(&m.name.fi)),
+                            )
+                        }
+                    };
+                    let checked = check_fields(EnteredCall {
+                        title: body.title,
+                        announcement: body.announcement,
+                        criteria,
+                        opens_at: body.opens_at,
+                        closes_at: body.closes_at,
+                        time_zone: body
+                            .time_zone
+                            .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
+                        term_start: body.term_start,
+                        term_end: body.term_end,
+                        contacts: body.contacts,
+                        themes: body.themes.unwrap_or_else(|| planned.clone()),
+                    })?;
+                    check_themes_planned(&checked.themes, &planned)?;
+                    let call = Call {
+                        id: CallId::new(),
+                        council_id: council.id,
+                        phase: CallPhase::Draft,
+                        title: checked.title,
+                        announcement: checked.announcement,
+                        criteria: checked.criteria,
+                        contacts: checked.contacts,
+                        themes: checked.themes,
+                        window: checked.window,
+                        time_zone: checked.time_zone,
+                        term_start: checked.term_start,
+                        term_end: checked.term_end,
+                        published_at: None,
+                        review_started_at: None,
+                        decided_at: None,
+                        created_by: Some(created_by),
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    store::insert(conn, &call)?;
+                    Ok(idempotency::created(CallView::new(call, now)))
+                })
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(CallView::new(call, now)))
+    Ok(outcome.into_response())
 }
 
 #[derive(Deserialize, IntoParams)]

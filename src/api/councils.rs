@@ -12,6 +12,7 @@ use validator::{Validate, ValidationError};
 use super::AppState;
 use super::auth::Staff;
 use super::extract::{Json, Query, page_request};
+use super::idempotency::{self, IdempotencyKey};
 use super::rules::{field_error, first_duplicate, name_text, unique_strings};
 use crate::db::{DbConn, LockableTable};
 use crate::domain::council::{CouncilKind, ParentCouncil, check_hierarchy};
@@ -123,41 +124,45 @@ fn hierarchy(
 pub async fn create_council(
     state: web::Data<AppState>,
     staff: Staff,
+    key: IdempotencyKey,
     body: Json<CreateCouncil>,
 ) -> Result<HttpResponse, AppError> {
     staff.require_admin()?;
-    let body = body.0;
+    let Json(body, digest) = body;
     let now = state.now();
-    let council = state
+    let scope = idempotency::staff_scope("POST /api/v1/councils", &staff);
+    let outcome = state
         .db
         .run(move |conn| {
             conn.write_transaction(|conn| {
-                check_municipalities(conn, &body.municipality_codes)?;
-                let parent = match &body.parent_id {
-                    // Locked: the parent's area must not shrink while a child is added inside it.
-                    Some(id) => Some(lock_and_find(conn, id)?.ok_or_else(|| {
-                        AppError::invalid("parent_id", "unknown", format!("no council {id}"))
-                    })?),
-                    None => None,
-                };
-                hierarchy(body.kind, parent.as_ref(), &body.municipality_codes, &[])?;
-                let mut codes = body.municipality_codes;
-                codes.sort();
-                let council = Council {
-                    id: CouncilId::new(),
-                    kind: body.kind,
-                    parent_id: body.parent_id,
-                    name: body.name.normalized(),
-                    municipality_codes: codes,
-                    created_at: now,
-                    updated_at: now,
-                };
-                store::insert(conn, &council)?;
-                Ok(council)
+                idempotency::once(conn, &key, &scope, &digest, now, |conn| {
+                    check_municipalities(conn, &body.municipality_codes)?;
+                    let parent = match &body.parent_id {
+                        // Locked: the parent's area must not shrink while a child is added inside it.
+                        Some(id) => Some(lock_and_find(conn, id)?.ok_or_else(|| {
+                            AppError::invalid("parent_id", "unknown", format!("no council {id}"))
+                        })?),
+                        None => None,
+                    };
+                    hierarchy(body.kind, parent.as_ref(), &body.municipality_codes, &[])?;
+                    let mut codes = body.municipality_codes;
+                    codes.sort();
+                    let council = Council {
+                        id: CouncilId::new(),
+                        kind: body.kind,
+                        parent_id: body.parent_id,
+                        name: body.name.normalized(),
+                        municipality_codes: codes,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    store::insert(conn, &council)?;
+                    Ok(idempotency::created(CouncilView::from(council)))
+                })
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(CouncilView::from(council)))
+    Ok(outcome.into_response())
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -25,8 +25,9 @@ Staff authenticate with `Authorization: Bearer <token>`.",
     components(
         schemas(Problem, FieldError),
         responses(
-            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,
-            UnsupportedMediaType, ValidationFailed, Internal, Unavailable
+            BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
+            PreconditionRequired, PayloadTooLarge, UnsupportedMediaType, ValidationFailed,
+            TooManyRequests, Internal, Unavailable
         )
     ),
     tags(
@@ -35,6 +36,7 @@ Staff authenticate with `Authorization: Bearer <token>`.",
         (name = "staff", description = "Staff users and their tokens"),
         (name = "councils", description = "JANE and paikallis-JANEs, their seats, members and coverage"),
         (name = "calls", description = "Open calls (avoin haku) and their life cycle"),
+        (name = "applications", description = "Applying to a call; the applicant's own view; staff lists"),
         (name = "notifications", description = "The email outbox and the per-call email templates"),
     )
 )]
@@ -81,6 +83,21 @@ pub struct NotFound(pub Problem);
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Conflict(pub Problem);
+
+/// `If-Match` names an older version.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct PreconditionFailed(pub Problem);
+
+/// `If-Match` is required.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct PreconditionRequired(pub Problem);
+
+/// Too many requests from this address; `Retry-After` says when to try again.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait")))]
+pub struct TooManyRequests(pub Problem);
 
 /// The body exceeds the configured limit.
 #[derive(ToResponse)]

@@ -15,9 +15,128 @@ use super::AppState;
 use crate::error::{AppError, FieldError};
 use crate::store::PageRequest;
 
-/// A JSON request body, deserialised strictly and validated.
+/// A JSON request body, deserialised strictly and validated (422 naming every bad field), with
+/// the digest of what was sent.
 #[derive(Debug)]
-pub struct Json<T>(pub T);
+pub struct Json<T>(pub T, pub RequestDigest);
+
+/// A JSON request body whose shape and rule errors are handed to the handler rather than answered
+/// at once, so that the handler can add what only the database can check and answer with one
+/// 422 listing everything.
+#[derive(Debug)]
+pub struct Form<T> {
+    /// The body with any broken parts replaced by placeholders; `None` if it could not be read as
+    /// `T` at all.
+    pub value: Option<T>,
+    pub errors: Vec<FieldError>,
+    repaired: Vec<String>,
+    pub digest: RequestDigest,
+}
+
+impl<T> Form<T> {
+    /// Whether `field` (or a field around or inside it) was already found broken; checks of such
+    /// fields would only judge a placeholder.
+    pub fn already_invalid(&self, field: &str) -> bool {
+        self.repaired
+            .iter()
+            .chain(self.errors.iter().map(|e| &e.field))
+            .any(|r| related(field, r))
+    }
+
+    /// Adds the handler's own findings (those about fields not already reported) and answers 422
+    /// if there is anything to report.
+    pub fn finish(mut self, more: Vec<FieldError>) -> Result<T, AppError> {
+        let more: Vec<FieldError> = more
+            .into_iter()
+            .filter(|e| !self.already_invalid(&e.field))
+            .collect();
+        self.errors.extend(more);
+        match self.value {
+            Some(value) if self.errors.is_empty() => Ok(value),
+            _ => {
+                self.errors
+                    .sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+                self.errors.dedup();
+                Err(AppError::Validation(self.errors))
+            }
+        }
+    }
+}
+
+/// A digest of the request body as JSON (key order and whitespace do not matter), for telling
+/// a repeated request from a different one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestDigest(pub String);
+
+impl RequestDigest {
+    fn of(value: &Value) -> Self {
+        // serde_json's maps are sorted, so this text is canonical.
+        Self(crate::tokens::digest(&value.to_string()))
+    }
+
+    /// For requests without a body.
+    pub fn empty() -> Self {
+        Self(crate::tokens::digest(""))
+    }
+}
+
+fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> LocalBoxFuture<'static, Result<web::Bytes, AppError>> {
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.config.server.body_limit_bytes)
+        .unwrap_or(64 * 1024);
+    let content_type = check_content_type(req);
+    let declared_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = payload.take();
+    Box::pin(async move {
+        content_type?;
+        if declared_length.is_some_and(|n| n > limit) {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| {
+                AppError::BadRequest(format!("the request body could not be read: {e}"))
+            })?;
+            if body.len() + chunk.len() > limit {
+                return Err(AppError::PayloadTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    })
+}
+
+/// A JSON object body, as it is (for merge patches).
+#[derive(Debug)]
+pub struct RawJson(pub Value);
+
+impl FromRequest for RawJson {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_body(req, payload);
+        Box::pin(async move {
+            let value: Value = serde_json::from_slice(&body.await?).map_err(|e| malformed(&e))?;
+            if !value.is_object() {
+                return Err(AppError::invalid(
+                    "",
+                    "invalid_type",
+                    "the body must be a JSON object",
+                ));
+            }
+            Ok(RawJson(value))
+        })
+    }
+}
 
 impl<T> FromRequest for Json<T>
 where
@@ -27,34 +146,25 @@ where
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map(|state| state.config.server.body_limit_bytes)
-            .unwrap_or(64 * 1024);
-        let content_type = check_content_type(req);
-        let declared_length = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let body = read_body(req, payload);
         Box::pin(async move {
-            content_type?;
-            if declared_length.is_some_and(|n| n > limit) {
-                return Err(AppError::PayloadTooLarge { limit });
-            }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    AppError::BadRequest(format!("the request body could not be read: {e}"))
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(AppError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(Json(parse_body(&body)?))
+            let form = parse_form::<T>(&body.await?)?;
+            let digest = form.digest.clone();
+            Ok(Json(form.finish(Vec::new())?, digest))
         })
+    }
+}
+
+impl<T> FromRequest for Form<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+{
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_body(req, payload);
+        Box::pin(async move { parse_form::<T>(&body.await?) })
     }
 }
 
@@ -86,12 +196,18 @@ fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
 /// Reads `bytes` as `T` and validates it, naming every bad field at once. Broken JSON is a 400;
 /// JSON of the wrong shape (unknown or missing fields, wrong types) and values that break a rule
 /// are one 422 listing each field.
+pub fn parse_body<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, AppError> {
+    parse_form(bytes)?.finish(Vec::new())
+}
+
+/// Reads `bytes` as `T`, collecting every shape error and rule violation instead of stopping at
+/// the first.
 ///
 /// serde stops at the first shape error, so after each one the offending value is repaired (an
 /// unknown field removed, a missing or mistyped one replaced by a placeholder) and the parse is
 /// tried again. Rule violations are collected once the shape is right; those on repaired fields
 /// are left out, since they concern the placeholder and not what the client sent.
-pub fn parse_body<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, AppError> {
+pub fn parse_form<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<Form<T>, AppError> {
     let mut value: Value = serde_json::from_slice(bytes).map_err(|e| malformed(&e))?;
     if !value.is_object() {
         // Every request body of this API is an object (serde would also read a struct from an
@@ -102,9 +218,10 @@ pub fn parse_body<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, App
             "the body must be a JSON object",
         ));
     }
+    let digest = RequestDigest::of(&value);
     let mut errors: Vec<FieldError> = Vec::new();
     let mut repaired: Vec<String> = Vec::new();
-    let outcome = loop {
+    let parsed = loop {
         if repaired.len() > MAX_REPAIRS {
             break None;
         }
@@ -121,22 +238,21 @@ pub fn parse_body<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, App
         }
         repaired.push(error.field);
     };
-    if let Some(parsed) = outcome {
-        if let Err(invalid) = parsed.validate()
-            && let AppError::Validation(list) = AppError::from(invalid)
-        {
-            errors.extend(
-                list.into_iter()
-                    .filter(|e| !repaired.iter().any(|r| related(&e.field, r))),
-            );
-        }
-        if errors.is_empty() {
-            return Ok(parsed);
-        }
+    if let Some(parsed) = &parsed
+        && let Err(invalid) = parsed.validate()
+        && let AppError::Validation(list) = AppError::from(invalid)
+    {
+        errors.extend(
+            list.into_iter()
+                .filter(|e| !repaired.iter().any(|r| related(&e.field, r))),
+        );
     }
-    errors.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
-    errors.dedup();
-    Err(AppError::Validation(errors))
+    Ok(Form {
+        value: parsed,
+        errors,
+        repaired,
+        digest,
+    })
 }
 
 /// Enough for any request body of this API.
@@ -181,6 +297,37 @@ fn child_mut<'a>(value: &'a mut Value, step: &Step) -> Option<&'a mut Value> {
     }
 }
 
+/// The values a serde message says it expected: "expected one of `a`, `b`" gives `a` and `b`.
+fn expected_values(message: &str) -> Vec<Value> {
+    message
+        .split_once("expected")
+        .map(|(_, rest)| {
+            rest.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(|v| Value::String(v.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The place `last` names under the parent reached by `parents`, created if it is a missing key.
+fn slot_mut<'a>(value: &'a mut Value, parents: &[Step], last: &Step) -> Option<&'a mut Value> {
+    let mut parent = value;
+    for step in parents {
+        parent = child_mut(parent, step)?;
+    }
+    match last {
+        Step::Key(key) => Some(
+            parent
+                .as_object_mut()?
+                .entry(key.clone())
+                .or_insert(Value::Null),
+        ),
+        Step::Index(i) => parent.as_array_mut()?.get_mut(*i),
+    }
+}
+
 /// Makes `error` go away in `value`, so that parsing can go on to the next problem.
 fn repair<T: DeserializeOwned>(value: &mut Value, error: &FieldError) -> bool {
     let Some(path) = steps(&error.field) else {
@@ -189,29 +336,25 @@ fn repair<T: DeserializeOwned>(value: &mut Value, error: &FieldError) -> bool {
     let Some((last, parents)) = path.split_last() else {
         return false;
     };
-    let mut parent = &mut *value;
-    for step in parents {
-        match child_mut(parent, step) {
-            Some(next) => parent = next,
-            None => return false,
-        }
-    }
     if error.code == "unknown_field" {
+        let mut parent = &mut *value;
+        for step in parents {
+            match child_mut(parent, step) {
+                Some(next) => parent = next,
+                None => return false,
+            }
+        }
         return matches!(last, Step::Key(key) if parent.as_object_mut().and_then(|o| o.remove(key)).is_some());
     }
-    // serde names the expected variants of an enum in its message; any of them parses.
-    let expected = error
-        .message
-        .split_once("expected")
-        .map(|(_, rest)| {
-            rest.split('`')
-                .skip(1)
-                .step_by(2)
-                .map(|v| Value::String(v.to_owned()))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    let placeholders = expected.into_iter().chain([
+    // Whether the parse now gets past this field (to another error, or to the end).
+    let passes = |value: &Value| match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(_) => true,
+        Err(e) => shape_error(&e.path().to_string(), &e.inner().to_string()).field != error.field,
+    };
+    // serde names the expected variants of an enum in its message; any of them parses. Then
+    // values of the common types. Last, whatever an unknown string makes serde list as expected
+    // (the variants of an enum whose field was missing altogether).
+    let generic = [
         Value::Null,
         Value::String(String::new()),
         Value::from(0),
@@ -220,34 +363,27 @@ fn repair<T: DeserializeOwned>(value: &mut Value, error: &FieldError) -> bool {
         Value::Object(Default::default()),
         Value::String("1970-01-01".into()),
         Value::String("00000000-0000-0000-0000-000000000000".into()),
-    ]);
-    for placeholder in placeholders {
-        let slot = match last {
-            Step::Key(key) => match parent.as_object_mut() {
-                Some(object) => object.entry(key.clone()).or_insert(Value::Null),
-                None => return false,
-            },
-            Step::Index(i) => match parent.as_array_mut().and_then(|a| a.get_mut(*i)) {
-                Some(slot) => slot,
-                None => return false,
-            },
-        };
-        *slot = placeholder;
-        // Accepted once the parse gets past this field (to another error or to success).
-        match serde_path_to_error::deserialize::<_, T>(&*value) {
-            Ok(_) => return true,
-            Err(e)
-                if shape_error(&e.path().to_string(), &e.inner().to_string()).field
-                    != error.field =>
-            {
-                return true;
-            }
-            Err(_) => {}
+    ];
+    let probe = || {
+        let mut trial = value.clone();
+        if let Some(slot) = slot_mut(&mut trial, parents, last) {
+            *slot = Value::String("\u{1}".into());
         }
-        // Re-walk to the parent: `value` was borrowed for the trial parse.
-        parent = &mut *value;
-        for step in parents {
-            parent = child_mut(parent, step).expect("the path existed a moment ago");
+        match serde_path_to_error::deserialize::<_, T>(&trial) {
+            Err(e) => expected_values(&e.inner().to_string()),
+            Ok(_) => Vec::new(),
+        }
+    };
+    let mut candidates = expected_values(&error.message);
+    candidates.extend(generic);
+    candidates.extend(probe());
+    for candidate in candidates {
+        match slot_mut(value, parents, last) {
+            Some(slot) => *slot = candidate,
+            None => return false,
+        }
+        if passes(value) {
+            return true;
         }
     }
     false

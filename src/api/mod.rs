@@ -1,12 +1,15 @@
 //! The HTTP API: the application state, the one route table (version 1 under `/api/v1`), and the
 //! OpenAPI document generated from the handlers' annotations.
 
+pub mod applications;
 pub mod auth;
 pub mod calls;
 pub mod councils;
 pub mod docs;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
+pub mod limits;
 pub mod notifications;
 pub mod reference;
 pub mod rules;
@@ -38,6 +41,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub templates: Arc<Templates>,
+    pub limits: Arc<limits::RateLimits>,
 }
 
 impl AppState {
@@ -83,6 +87,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(calls::update_call)
                 .service(calls::publish_call)
                 .service(calls::start_review)
+                // applications
+                .service(applications::submit_application)
+                .service(applications::get_application)
+                .service(applications::update_application)
+                .service(applications::withdraw_application)
+                .service(applications::list_applications)
+                .service(applications::application_summary)
                 // email
                 .service(notifications::list_notifications)
                 .service(notifications::get_notification)

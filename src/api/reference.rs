@@ -9,6 +9,7 @@ use validator::{Validate, ValidationError};
 use super::AppState;
 use super::auth::Staff;
 use super::extract::{Json, Query};
+use super::idempotency::{self, IdempotencyKey};
 use super::rules::{long_text, name_text};
 use crate::domain::localized::LocalizedText;
 use crate::domain::reference::{is_municipality_code, is_region_code};
@@ -139,28 +140,35 @@ pub struct CreateMunicipality {
 pub async fn create_municipality(
     state: web::Data<AppState>,
     staff: Staff,
+    key: IdempotencyKey,
     body: Json<CreateMunicipality>,
 ) -> Result<HttpResponse, AppError> {
     staff.require_admin()?;
-    let body = body.0;
+    let Json(body, digest) = body;
     let municipality = Municipality {
         code: body.code,
         name: body.name.normalized(),
         region_code: body.region_code,
     };
     let now = state.now();
-    let m = municipality.clone();
-    let created = state
+    let scope = idempotency::staff_scope("POST /api/v1/municipalities", &staff);
+    let outcome = state
         .db
-        .run(move |conn| store::create_municipality(conn, &m, now))
+        .run(move |conn| {
+            conn.write_transaction(|conn| {
+                idempotency::once(conn, &key, &scope, &digest, now, |conn| {
+                    if !store::create_municipality(conn, &municipality, now)? {
+                        return Err(AppError::Conflict(format!(
+                            "municipality {} already exists",
+                            municipality.code
+                        )));
+                    }
+                    Ok(idempotency::created(MunicipalityView::from(municipality)))
+                })
+            })
+        })
         .await?;
-    if !created {
-        return Err(AppError::Conflict(format!(
-            "municipality {} already exists",
-            municipality.code
-        )));
-    }
-    Ok(HttpResponse::Created().json(MunicipalityView::from(municipality)))
+    Ok(outcome.into_response())
 }
 
 #[derive(Serialize, ToSchema)]

@@ -44,6 +44,85 @@ pub fn to_validation_errors(errors: Vec<crate::error::FieldError>) -> validator:
     out
 }
 
+/// A person's or association's name: not blank, no control characters, at most 200 characters.
+/// Kept exactly as typed otherwise (å, ä, ö, emoji and all).
+pub fn name(text: &str) -> Result<(), ValidationError> {
+    if text.trim().is_empty() {
+        return Err(error("length", "must not be blank"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(error(
+            "characters",
+            "must not contain control characters such as line breaks",
+        ));
+    }
+    if text.chars().count() > 200 {
+        return Err(error("length", "must have at most 200 characters"));
+    }
+    Ok(())
+}
+
+/// Free text such as a motivation: not blank, at most 4000 characters.
+pub fn free_text(text: &str) -> Result<(), ValidationError> {
+    if text.trim().is_empty() {
+        return Err(error("length", "must not be blank"));
+    }
+    if text.chars().count() > 4000 {
+        return Err(error("length", "must have at most 4000 characters"));
+    }
+    Ok(())
+}
+
+pub fn business_id(text: &str) -> Result<(), ValidationError> {
+    if crate::domain::application::is_valid_business_id(text.trim()) {
+        Ok(())
+    } else {
+        Err(error(
+            "business_id",
+            "is not a valid Finnish business ID (Y-tunnus): seven digits, a dash and the check digit, e.g. 0112038-9",
+        ))
+    }
+}
+
+pub fn register_number(text: &str) -> Result<(), ValidationError> {
+    match crate::domain::application::normalize_register_number(text) {
+        Some(_) => Ok(()),
+        None => Err(error(
+            "register_number",
+            "must be 1 to 6 digits, with or without the dot, e.g. 123.456",
+        )),
+    }
+}
+
+pub fn phone(text: &str) -> Result<(), ValidationError> {
+    match crate::domain::application::normalize_phone(text) {
+        Some(_) => Ok(()),
+        None => Err(error(
+            "phone",
+            "is not a phone number; give a Finnish number (040 123 4567) or one with its country code (+46 70 123 45 67)",
+        )),
+    }
+}
+
+pub fn municipality_code(text: &str) -> Result<(), ValidationError> {
+    if crate::domain::reference::is_municipality_code(text) {
+        Ok(())
+    } else {
+        Err(error(
+            "municipality_code",
+            "must be a three-digit Statistics Finland code, e.g. 167",
+        ))
+    }
+}
+
+pub fn must_be_true(value: &bool) -> Result<(), ValidationError> {
+    if *value {
+        Ok(())
+    } else {
+        Err(error("must_be_true", "must be true to apply"))
+    }
+}
+
 /// An email address; surrounding spaces (common from phone keyboards) are ignored.
 pub fn email_address(email: &str) -> Result<(), ValidationError> {
     let trimmed = email.trim();

@@ -7,7 +7,8 @@ use validator::Validate;
 
 use super::AppState;
 use super::auth::Staff;
-use super::extract::{Json, Query, page_request};
+use super::extract::{Json, Query, RequestDigest, page_request};
+use super::idempotency::{self, IdempotencyKey};
 use super::rules::{email_address, not_blank};
 use crate::domain::access::Role;
 use crate::domain::localized::Language;
@@ -91,9 +92,10 @@ pub struct CreateUser {
 pub async fn create_user(
     state: web::Data<AppState>,
     staff: Staff,
+    key: IdempotencyKey,
     body: Json<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
-    let mut body = body.0;
+    let Json(mut body, digest) = body;
     if let Some(i) = crate::api::rules::first_duplicate(&body.council_ids, |c| c.clone()) {
         return Err(AppError::invalid(
             format!("council_ids[{i}]"),
@@ -130,10 +132,12 @@ pub async fn create_user(
         state.config.server.public_url.trim_end_matches('/')
     );
     let inviter = staff.0.clone();
-    let created = state
+    let scope = idempotency::staff_scope("POST /api/v1/users", &staff);
+    let outcome = state
         .db
         .run(move |conn| {
             conn.write_transaction(|conn| {
+                idempotency::once(conn, &key, &scope, &digest, now, |conn| {
                 let unknown = councils::unknown(conn, &body.council_ids)?;
                 if !unknown.is_empty() {
                     let errors = body
@@ -189,16 +193,13 @@ pub async fn create_user(
                     },
                     now,
                 )?;
-                Ok((user, token))
+                tracing::info!(user_id = %user.id, role = user.role.as_str(), by = %inviter.id, "staff user created");
+                Ok(idempotency::created(UserWithToken { user: user.into(), token }))
+                })
             })
         })
         .await?;
-    let (user, token) = created;
-    tracing::info!(user_id = %user.id, role = user.role.as_str(), by = %staff.0.id, "staff user created");
-    Ok(HttpResponse::Created().json(UserWithToken {
-        user: user.into(),
-        token,
-    }))
+    Ok(outcome.into_response())
 }
 
 /// The caller.
@@ -289,19 +290,26 @@ pub async fn issue_token(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<UserId>,
+    key: IdempotencyKey,
 ) -> Result<HttpResponse, AppError> {
     staff.require_admin()?;
     let id = id.into_inner();
     let now = state.now();
-    let user_id = id.clone();
-    let token = state
+    let scope = idempotency::staff_scope(&format!("POST /api/v1/users/{id}/tokens"), &staff);
+    let outcome = state
         .db
         .run(move |conn| {
             conn.write_transaction(|conn| {
-                store::find(conn, &user_id)?.ok_or_else(|| AppError::not_found("user"))?;
-                store::issue_token(conn, &user_id, now)
+                idempotency::once(conn, &key, &scope, &RequestDigest::empty(), now, |conn| {
+                    store::find(conn, &id)?.ok_or_else(|| AppError::not_found("user"))?;
+                    let token = store::issue_token(conn, &id, now)?;
+                    Ok(idempotency::created(TokenView {
+                        user_id: id.clone(),
+                        token,
+                    }))
+                })
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(TokenView { user_id: id, token }))
+    Ok(outcome.into_response())
 }

@@ -300,16 +300,16 @@ pub fn from_json_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, A
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored JSON does not parse: {e}")))
 }
 
-/// Runs an insert that may break a unique constraint: `Ok(false)` if it did. The insert runs in its
-/// own savepoint, because on PostgreSQL a failed statement otherwise aborts the whole surrounding
-/// transaction.
-pub fn try_insert(
+/// Runs a statement that may break a unique constraint: `Ok(None)` if it did, else the number of
+/// rows it changed. It runs in its own savepoint, because on PostgreSQL a failed statement
+/// otherwise aborts the whole surrounding transaction.
+pub fn unless_duplicate(
     conn: &mut DbConn,
-    insert: impl FnOnce(&mut DbConn) -> QueryResult<usize>,
-) -> QueryResult<bool> {
-    match conn.transaction(insert) {
-        Ok(_) => Ok(true),
-        Err(e) if is_unique_violation(&e) => Ok(false),
+    statement: impl FnOnce(&mut DbConn) -> QueryResult<usize>,
+) -> QueryResult<Option<usize>> {
+    match conn.transaction(statement) {
+        Ok(rows) => Ok(Some(rows)),
+        Err(e) if is_unique_violation(&e) => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -97,6 +97,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        closing_reminder_queued_at -> Nullable<Timestamp>,
     }
 }
 
@@ -122,6 +123,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     calls,
     notifications,
     email_templates,
+    applications,
+    idempotency_keys,
 );
 
 diesel::table! {
@@ -159,3 +162,45 @@ diesel::table! {
         updated_by -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        call_id -> Text,
+        status -> Text,
+        theme -> Text,
+        role_preference -> Text,
+        association_name -> Text,
+        association_business_id -> Text,
+        association_register_number -> Nullable<Text>,
+        association_municipality_code -> Text,
+        candidate_first_name -> Text,
+        candidate_last_name -> Text,
+        candidate_email -> Text,
+        candidate_email_key -> Text,
+        candidate_phone -> Text,
+        candidate_municipality_code -> Text,
+        candidate_gender -> Text,
+        candidate_language -> Text,
+        motivation -> Text,
+        privacy_notice_version -> Text,
+        consented_at -> Timestamp,
+        edit_token_hash -> Text,
+        version -> Integer,
+        submitted_at -> Timestamp,
+        updated_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (key_hash) {
+        key_hash -> Text,
+        request_hash -> Text,
+        response_status -> Nullable<Integer>,
+        response_sealed -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(applications -> calls (call_id));

@@ -2,6 +2,7 @@
 //! on its own; the HTTP and storage layers only translate to and from these types.
 
 pub mod access;
+pub mod application;
 pub mod call;
 pub mod council;
 pub mod coverage;

@@ -5,6 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use crate::store::calls::Call;
+use crate::store::councils::Council;
+
 use crate::domain::access::Role;
 use crate::domain::localized::Language;
 use crate::domain::notification::{AgendaItem, MessageKind, founding_meeting_agenda};
@@ -20,6 +23,28 @@ pub struct CallInfo {
     pub term_start: String,
     pub term_end: String,
     pub contacts: Vec<ContactInfo>,
+}
+
+impl CallInfo {
+    /// The call as a message in `language` shows it.
+    pub fn of(call: &Call, council: &Council, language: Language) -> Self {
+        Self {
+            title: call.title.get(language).to_owned(),
+            council: council.name.get(language).to_owned(),
+            closes_at: human_datetime(call.window.closes_at, call.time_zone, language),
+            term_start: human_date(call.term_start, language),
+            term_end: human_date(call.term_end, language),
+            contacts: call
+                .contacts
+                .iter()
+                .map(|c| ContactInfo {
+                    name: c.name.clone(),
+                    email: c.email.clone(),
+                    phone: c.phone.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,5 +3,6 @@
 
 pub mod context;
 pub mod outbox;
+pub mod reminders;
 pub mod templates;
 pub mod worker;

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::delivery::{Failure, Outcome, RetryPolicy, mask_email};
 use crate::error::AppError;
+use crate::mail::templates::Templates;
 use crate::store::notifications::{self as store, Completion, Notification};
 use crate::tokens;
 
@@ -40,6 +41,8 @@ pub struct MailSettings {
     pub batch_size: i64,
     /// The right-hand side of Message-IDs.
     pub message_id_domain: String,
+    /// How long before a call closes its secretaries are reminded; `None`: no reminders.
+    pub closing_reminder: Option<chrono::Duration>,
 }
 
 impl MailSettings {
@@ -76,6 +79,8 @@ impl MailSettings {
             poll_interval: Duration::from_millis(mail.poll_interval_ms),
             batch_size: i64::from(mail.batch_size),
             message_id_domain: host,
+            closing_reminder: (mail.closing_reminder_hours > 0)
+                .then(|| chrono::Duration::hours(i64::from(mail.closing_reminder_hours))),
         })
     }
 
@@ -91,16 +96,23 @@ impl MailSettings {
 pub struct Worker {
     db: Db,
     clock: Arc<dyn Clock>,
+    templates: Arc<Templates>,
     settings: Arc<MailSettings>,
     /// Names this sender in claim tokens.
     name: String,
 }
 
 impl Worker {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: MailSettings) -> Self {
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        templates: Arc<Templates>,
+        settings: MailSettings,
+    ) -> Self {
         Self {
             db,
             clock,
+            templates,
             settings: Arc::new(settings),
             name: uuid::Uuid::now_v7().simple().to_string(),
         }
@@ -109,9 +121,17 @@ impl Worker {
     /// Delivers until `shutdown` turns true; a batch in progress is finished first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(transport = %self.settings.describe(), "mail sender started");
+        let mut last_housekeeping: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            // Once a minute: reminders of calls about to close, and forgetting old idempotency keys.
+            if last_housekeeping.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                last_housekeeping = Some(std::time::Instant::now());
+                if let Err(error) = self.housekeeping().await {
+                    tracing::warn!(%error, "periodic jobs failed; retrying later");
+                }
             }
             let handled = match self.run_once().await {
                 Ok(n) => n,
@@ -128,6 +148,25 @@ impl Worker {
             }
         }
         tracing::info!("mail sender stopped");
+    }
+
+    /// Queues due closing reminders and forgets expired idempotency keys; returns how many
+    /// reminders were queued.
+    pub async fn housekeeping(&self) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        let templates = self.templates.clone();
+        let within = self.settings.closing_reminder;
+        self.db
+            .run(move |conn| {
+                crate::store::idempotency::purge_expired(conn, now)?;
+                match within {
+                    Some(within) => {
+                        crate::mail::reminders::queue_due(conn, &templates, now, within)
+                    }
+                    None => Ok(0),
+                }
+            })
+            .await
     }
 
     /// Claims one batch of due messages and attempts each; returns how many were attempted.

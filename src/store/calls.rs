@@ -222,3 +222,35 @@ pub fn list(
         next_cursor: page_rows.next_cursor,
     })
 }
+
+/// Published calls that close within `until` and whose closing reminder has not been queued.
+pub fn due_for_closing_reminder(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<CallId>, AppError> {
+    Ok(calls::table
+        .select(calls::id)
+        .filter(calls::phase.eq(CallPhase::Published.as_str()))
+        .filter(calls::closing_reminder_queued_at.is_null())
+        .filter(calls::opens_at.le(to_db_time(now)))
+        .filter(calls::closes_at.gt(to_db_time(now)))
+        .filter(calls::closes_at.le(to_db_time(until)))
+        .load(conn)?)
+}
+
+/// Marks the closing reminder queued; `Ok(false)` if it already was.
+pub fn mark_closing_reminder(
+    conn: &mut DbConn,
+    id: &CallId,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let changed = diesel::update(
+        calls::table
+            .filter(calls::id.eq(id))
+            .filter(calls::closing_reminder_queued_at.is_null()),
+    )
+    .set(calls::closing_reminder_queued_at.eq(to_db_time(now)))
+    .execute(conn)?;
+    Ok(changed == 1)
+}

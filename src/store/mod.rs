@@ -1,8 +1,10 @@
 //! SQL, one module per resource. Functions take a `&mut DbConn` and return domain-shaped values;
 //! they do not know about HTTP. The handlers in `api::*` call them through `Db::run`.
 
+pub mod applications;
 pub mod calls;
 pub mod councils;
+pub mod idempotency;
 pub mod notifications;
 pub mod reference;
 pub mod seats;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{municipalities, privacy_notices};
-use crate::db::{DbConn, from_db_time, from_json_text, to_db_time, to_json_text, try_insert};
+use crate::db::{DbConn, from_db_time, from_json_text, to_db_time, to_json_text, unless_duplicate};
 use crate::domain::localized::LocalizedText;
 use crate::domain::reference::{
     NORTH_KARELIA_MUNICIPALITIES, PRIVACY_NOTICE_V1_VERSION, privacy_notice_v1,
@@ -35,7 +35,7 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(), AppError> {
         .iter()
         .filter(|m| !existing.iter().any(|c| c == m.code))
     {
-        try_insert(conn, |conn| {
+        unless_duplicate(conn, |conn| {
             diesel::insert_into(municipalities::table)
                 .values((
                     municipalities::code.eq(m.code),
@@ -48,7 +48,7 @@ pub fn seed(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(), AppError> {
     }
     let notices: i64 = privacy_notices::table.count().get_result(conn)?;
     if notices == 0 {
-        try_insert(conn, |conn| {
+        unless_duplicate(conn, |conn| {
             diesel::insert_into(privacy_notices::table)
                 .values((
                     privacy_notices::version.eq(PRIVACY_NOTICE_V1_VERSION),
@@ -115,7 +115,7 @@ pub fn create_municipality(
     m: &Municipality,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    Ok(try_insert(conn, |conn| {
+    Ok(unless_duplicate(conn, |conn| {
         diesel::insert_into(municipalities::table)
             .values((
                 municipalities::code.eq(&m.code),
@@ -124,7 +124,8 @@ pub fn create_municipality(
                 municipalities::created_at.eq(to_db_time(now)),
             ))
             .execute(conn)
-    })?)
+    })?
+    .is_some())
 }
 
 /// The notice in force: the most recently published one.
@@ -156,7 +157,7 @@ pub fn publish_privacy_notice(
     published_by: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    Ok(try_insert(conn, |conn| {
+    Ok(unless_duplicate(conn, |conn| {
         diesel::insert_into(privacy_notices::table)
             .values((
                 privacy_notices::version.eq(version),
@@ -165,5 +166,6 @@ pub fn publish_privacy_notice(
                 privacy_notices::published_by.eq(published_by),
             ))
             .execute(conn)
-    })?)
+    })?
+    .is_some())
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{api_tokens, user_councils, users};
-use crate::db::{DbConn, to_db_time, try_insert};
+use crate::db::{DbConn, to_db_time, unless_duplicate};
 use crate::domain::access::Role;
 use crate::domain::localized::Language;
 use crate::error::AppError;
@@ -147,7 +147,7 @@ pub fn create(
     conn.write_transaction(|conn| {
         let id = UserId::new();
         let email = normalize_email(new.email);
-        let inserted = try_insert(conn, |conn| {
+        let inserted = unless_duplicate(conn, |conn| {
             diesel::insert_into(users::table)
                 .values((
                     users::id.eq(&id),
@@ -159,7 +159,7 @@ pub fn create(
                 ))
                 .execute(conn)
         })?;
-        if !inserted {
+        if inserted.is_none() {
             return Ok(None);
         }
         for council in new.council_ids {

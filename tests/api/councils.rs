@@ -20,6 +20,7 @@ db_tests!(
     coverage_across_jane_and_paikallis_janes,
     concurrent_writers_all_succeed,
     concurrent_council_edits_keep_every_change_and_the_hierarchy,
+    creating_requests_with_an_idempotency_key_run_once,
 );
 
 async fn regional_and_local_councils(app: TestApp) {
@@ -638,4 +639,70 @@ async fn concurrent_council_edits_keep_every_change_and_the_hierarchy(app: TestA
             );
         }
     }
+}
+
+/// Every creating POST takes an `Idempotency-Key`; keys are per user.
+async fn creating_requests_with_an_idempotency_key_run_once(app: TestApp) {
+    let admin = app.admin().await;
+    let other_admin = app.admin().await;
+    let body = json!({"name": {"fi": "Pohjois-Karjalan JANE"}, "kind": "regional", "municipality_codes": ["167"]});
+    let create = |token: &str, key: &str, body: Value| {
+        app.post("/api/v1/councils")
+            .token(token)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+    };
+    let first = create(&admin, "c-1", body.clone()).await;
+    first.assert_status(201);
+    let again = create(&admin, "c-1", body.clone()).await;
+    again.assert_status(201);
+    assert_eq!(again.json, first.json);
+    assert_eq!(again.header("idempotent-replayed"), "true");
+    assert_eq!(app.count("councils").await, 1);
+    // Another admin's key of the same name is their own.
+    let theirs = create(&other_admin, "c-1", body.clone()).await;
+    theirs.assert_status(201);
+    assert_ne!(theirs.json["id"], first.json["id"]);
+    let changed = create(
+        &admin,
+        "c-1",
+        json!({"name": {"fi": "Toinen"}, "kind": "regional", "municipality_codes": ["167"]}),
+    )
+    .await;
+    changed.assert_invalid_fields(&["Idempotency-Key"]);
+    assert_eq!(app.count("councils").await, 2);
+
+    // A new user's token is in the replayed response too (stored sealed, not in plain text).
+    let user = json!({"email": "kalle@example.org", "name": "Kalle", "role": "committee", "council_ids": [first.json["id"]]});
+    let made = app
+        .post("/api/v1/users")
+        .token(&admin)
+        .header("Idempotency-Key", "u-1")
+        .json(user.clone())
+        .send()
+        .await;
+    made.assert_status(201);
+    let replayed = app
+        .post("/api/v1/users")
+        .token(&admin)
+        .header("Idempotency-Key", "u-1")
+        .json(user)
+        .send()
+        .await;
+    assert_eq!(replayed.json["token"], made.json["token"]);
+    assert_eq!(app.count("users").await, 3);
+    let sealed: Vec<Option<String>> = app
+        .db
+        .run(|conn| {
+            use diesel::prelude::*;
+            use jane_seats::db::schema::idempotency_keys;
+            Ok(idempotency_keys::table
+                .select(idempotency_keys::response_sealed)
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    let token = made.str("token");
+    assert!(sealed.iter().flatten().all(|s| !s.contains(&token[4..])));
 }

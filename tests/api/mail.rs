@@ -333,6 +333,7 @@ async fn two_senders_deliver_each_message_exactly_once(backend: Backend) {
     let second = Worker::new(
         second_db,
         app.clock.clone(),
+        app.templates.clone(),
         jane_seats::mail::worker::MailSettings {
             batch_size: 3,
             ..jane_seats::mail::worker::MailSettings::from_config(&app.config).unwrap()

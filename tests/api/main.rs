@@ -4,6 +4,7 @@
 mod smtp;
 mod support;
 
+mod applications;
 mod calls;
 mod councils;
 mod errors;

@@ -256,6 +256,8 @@ pub fn test_config(database_url: &str) -> Config {
     config.mail.retry_max_secs = 600;
     config.mail.max_attempts = 3;
     config.mail.poll_interval_ms = 20;
+    // Tests that are about rate limits turn them on.
+    config.rate_limit.applications_per_minute = 0;
     config
 }
 
@@ -300,6 +302,9 @@ impl TestApp {
             clock: clock.clone() as Arc<dyn Clock>,
             config: Arc::new(config.clone()),
             templates: templates.clone(),
+            limits: Arc::new(jane_seats::api::limits::RateLimits::from_config(
+                &config.rate_limit,
+            )),
         };
         let metrics = web::Data::new(Metrics::new());
         let server = actix_test::start(move || api::app(state.clone(), metrics.clone()));
@@ -319,6 +324,7 @@ impl TestApp {
         Worker::new(
             self.db.clone(),
             self.clock.clone() as Arc<dyn Clock>,
+            self.templates.clone(),
             MailSettings::from_config(&self.config).expect("mail settings"),
         )
     }
