@@ -1,5 +1,10 @@
 use std::process::ExitCode;
 
+/// Requests allocate many short-lived strings and JSON values; mimalloc serves them with less
+/// contention between threads than the system allocator (see docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use jane_seats::clock::{Clock, SystemClock};
 use jane_seats::config::Config;

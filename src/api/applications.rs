@@ -329,87 +329,124 @@ pub async fn submit_application(
     state.limits.check_applications(&req)?;
     let call_id = id.into_inner();
     let now = state.now();
-    let templates = state.templates.clone();
-    let public_url = state.config.server.public_url.clone();
-    let digest = form.digest.clone();
     let scope = format!("POST /api/v1/calls/{call_id}/applications");
+    let digest = form.digest.clone();
+    // Everything that only reads happens before the write lock is taken: the earlier use of the
+    // key, the call's state, the checks, the receipt's rendering. The write transaction then only
+    // claims the key and inserts the two rows, so writers queue for as short a time as possible.
+    let (templates, public_url) = (
+        state.templates.clone(),
+        state.config.server.public_url.clone(),
+    );
     let outcome = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
+        .blocking(move |db| {
+            let submission = {
+                let mut conn = db.conn()?;
+                if let Some(outcome) = idempotency::earlier(&mut conn, &key, &scope, &digest, now)? {
+                    return Ok(outcome);
+                }
+                prepare_submission(&mut conn, &templates, &public_url, &call_id, form, now)?
+            };
+            db.write_blocking(|conn| {
                 idempotency::once(conn, &key, &scope, &digest, now, |conn| {
-                    let call = published_call(conn, &call_id)?;
-                    call::transition(call.status(now), CallAction::Apply).map_err(|e| AppError::Conflict(e.to_string()))?;
-                    let council = councils::get(conn, &call.council_id)?;
-                    let extra = match &form.value {
-                        Some(value) => context_errors(conn, value, &call, &council, true)?,
-                        None => Vec::new(),
-                    };
-                    let form = form.finish(extra)?;
-                    let token = tokens::generate(tokens::APPLICANT_PREFIX);
-                    let application = Application {
-                        id: ApplicationId::new(),
-                        call_id: call.id.clone(),
-                        status: ApplicationStatus::Submitted,
-                        theme: form.theme,
-                        role_preference: form.role_preference,
-                        association: stored_association(&form.association),
-                        candidate: stored_candidate(&form.candidate),
-                        motivation: form.motivation,
-                        privacy_notice_version: form.consent.privacy_notice_version,
-                        consented_at: now,
-                        edit_token_hash: tokens::digest(&token),
-                        version: 1,
-                        submitted_at: now,
-                        updated_at: now,
-                        withdrawn_at: None,
-                    };
-                    if !store::insert(conn, &application)? {
+                    if !store::insert(conn, &submission.application)? {
                         return Err(AppError::Conflict(format!(
                             "{} has already applied to this call. To change that application, use the edit link in \
                              its receipt email; to apply for another theme instead, withdraw it first.",
-                            mask_email(&application.candidate.email)
+                            mask_email(&submission.application.candidate.email)
                         )));
                     }
-                    let url = edit_url(&public_url, &application.id, &token);
-                    let language = application.candidate.language;
-                    let context = MessageContext::ApplicationReceived {
-                        call: CallInfo::of(&call, &council, language),
-                        candidate: MailCandidate {
-                            first_name: application.candidate.first_name.clone(),
-                            last_name: application.candidate.last_name.clone(),
-                        },
-                        association: application.association.name.clone(),
-                        theme: application.theme.name().get(language).to_owned(),
-                        edit_url: url.clone(),
-                    };
-                    outbox::queue(
-                        conn,
-                        &templates,
-                        Outgoing {
-                            language,
-                            recipient: &application.candidate.email,
-                            call_id: Some(&call.id),
-                            application_id: Some(application.id.as_str()),
-                            user_id: None,
-                            context,
-                        },
-                        now,
-                    )?;
-                    let body = SubmittedApplication {
-                        application: (&application).into(),
-                        edit_token: token,
-                        edit_url: url,
-                    };
-                    Ok(StoredResponse {
-                        status: 201,
-                        body: serde_json::to_value(body).expect("views serialise"),
-                    })
+                    outbox::insert(conn, &submission.receipt, now)?;
+                    Ok(submission.response)
                 })
             })
         })
         .await?;
     Ok(outcome.into_response())
+}
+
+/// A checked submission, ready to be written.
+struct Submission {
+    application: Application,
+    receipt: outbox::Prepared,
+    response: StoredResponse,
+}
+
+/// Checks a submission against the call and the form's rules and prepares what to write; reads
+/// only.
+fn prepare_submission(
+    conn: &mut DbConn,
+    templates: &crate::mail::templates::Templates,
+    public_url: &str,
+    call_id: &CallId,
+    form: Form<ApplicationForm>,
+    now: DateTime<Utc>,
+) -> Result<Submission, AppError> {
+    let call = published_call(conn, call_id)?;
+    call::transition(call.status(now), CallAction::Apply)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let council = councils::get(conn, &call.council_id)?;
+    let extra = match &form.value {
+        Some(value) => context_errors(conn, value, &call, &council, true)?,
+        None => Vec::new(),
+    };
+    let form = form.finish(extra)?;
+    let token = tokens::generate(tokens::APPLICANT_PREFIX);
+    let application = Application {
+        id: ApplicationId::new(),
+        call_id: call.id.clone(),
+        status: ApplicationStatus::Submitted,
+        theme: form.theme,
+        role_preference: form.role_preference,
+        association: stored_association(&form.association),
+        candidate: stored_candidate(&form.candidate),
+        motivation: form.motivation,
+        privacy_notice_version: form.consent.privacy_notice_version,
+        consented_at: now,
+        edit_token_hash: tokens::digest(&token),
+        version: 1,
+        submitted_at: now,
+        updated_at: now,
+        withdrawn_at: None,
+    };
+    let url = edit_url(public_url, &application.id, &token);
+    let language = application.candidate.language;
+    let receipt = outbox::prepare(
+        conn,
+        templates,
+        Outgoing {
+            language,
+            recipient: &application.candidate.email,
+            call_id: Some(&call.id),
+            application_id: Some(application.id.as_str()),
+            user_id: None,
+            context: MessageContext::ApplicationReceived {
+                call: CallInfo::of(&call, &council, language),
+                candidate: MailCandidate {
+                    first_name: application.candidate.first_name.clone(),
+                    last_name: application.candidate.last_name.clone(),
+                },
+                association: application.association.name.clone(),
+                theme: application.theme.name().get(language).to_owned(),
+                edit_url: url.clone(),
+            },
+        },
+    )?;
+    let response = StoredResponse {
+        status: 201,
+        body: serde_json::to_value(SubmittedApplication {
+            application: (&application).into(),
+            edit_token: token,
+            edit_url: url,
+        })
+        .expect("views serialise"),
+    };
+    Ok(Submission {
+        application,
+        receipt,
+        response,
+    })
 }
 
 fn stored_association(a: &AssociationInput) -> Association {
@@ -601,75 +638,73 @@ pub async fn update_application(
     let now = state.now();
     let application = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                let (current, call) = readable(conn, &id, &caller)?;
-                let editor = editor(&caller, &call)?;
-                if let Some(reason) = edit_refusal(editor, call.status(now), current.status) {
-                    return Err(AppError::Conflict(reason));
-                }
-                check_version(&current, expected)?;
-                let read_only: Vec<FieldError> = ["commitments", "consent"]
-                    .into_iter()
-                    .filter(|k| patch.0.get(*k).is_some())
-                    .map(|k| {
-                        FieldError::new(
-                            k,
-                            "read_only",
-                            "is given once, when applying, and cannot be changed",
-                        )
-                    })
-                    .collect();
-                let mut document = serde_json::to_value(ApplicationForm {
-                    association: association_input(&current.association),
-                    theme: current.theme,
-                    role_preference: current.role_preference,
-                    candidate: candidate_input(&current.candidate),
-                    motivation: current.motivation.clone(),
-                    commitments: Commitments {
-                        has_time: true,
-                        will_liaise: true,
-                    },
-                    consent: ConsentInput {
-                        privacy_notice_version: current.privacy_notice_version.clone(),
-                        accepted: true,
-                    },
+        .write(move |conn| {
+            let (current, call) = readable(conn, &id, &caller)?;
+            let editor = editor(&caller, &call)?;
+            if let Some(reason) = edit_refusal(editor, call.status(now), current.status) {
+                return Err(AppError::Conflict(reason));
+            }
+            check_version(&current, expected)?;
+            let read_only: Vec<FieldError> = ["commitments", "consent"]
+                .into_iter()
+                .filter(|k| patch.0.get(*k).is_some())
+                .map(|k| {
+                    FieldError::new(
+                        k,
+                        "read_only",
+                        "is given once, when applying, and cannot be changed",
+                    )
                 })
-                .expect("forms serialise");
-                let mut changes = patch.0.clone();
-                if let Some(object) = changes.as_object_mut() {
-                    object.remove("commitments");
-                    object.remove("consent");
-                }
-                merge_patch(&mut document, &changes);
-                let form = parse_form::<ApplicationForm>(document.to_string().as_bytes())?;
-                let council = councils::get(conn, &call.council_id)?;
-                let mut extra = read_only;
-                if let Some(value) = &form.value {
-                    extra.extend(context_errors(conn, value, &call, &council, false)?);
-                }
-                let form = form.finish(extra)?;
-                let updated = Application {
-                    theme: form.theme,
-                    role_preference: form.role_preference,
-                    association: stored_association(&form.association),
-                    candidate: stored_candidate(&form.candidate),
-                    motivation: form.motivation,
-                    version: current.version + 1,
-                    updated_at: now,
-                    ..current.clone()
-                };
-                match store::update(conn, &updated, current.version)? {
-                    Updated::Done => Ok(updated),
-                    Updated::VersionMoved => Err(AppError::PreconditionFailed(
-                        "the application changed meanwhile; read it again".into(),
-                    )),
-                    Updated::EmailTaken => Err(AppError::Conflict(format!(
-                        "{} already has an application to this call",
-                        mask_email(&updated.candidate.email)
-                    ))),
-                }
+                .collect();
+            let mut document = serde_json::to_value(ApplicationForm {
+                association: association_input(&current.association),
+                theme: current.theme,
+                role_preference: current.role_preference,
+                candidate: candidate_input(&current.candidate),
+                motivation: current.motivation.clone(),
+                commitments: Commitments {
+                    has_time: true,
+                    will_liaise: true,
+                },
+                consent: ConsentInput {
+                    privacy_notice_version: current.privacy_notice_version.clone(),
+                    accepted: true,
+                },
             })
+            .expect("forms serialise");
+            let mut changes = patch.0.clone();
+            if let Some(object) = changes.as_object_mut() {
+                object.remove("commitments");
+                object.remove("consent");
+            }
+            merge_patch(&mut document, &changes);
+            let form = parse_form::<ApplicationForm>(document.to_string().as_bytes())?;
+            let council = councils::get(conn, &call.council_id)?;
+            let mut extra = read_only;
+            if let Some(value) = &form.value {
+                extra.extend(context_errors(conn, value, &call, &council, false)?);
+            }
+            let form = form.finish(extra)?;
+            let updated = Application {
+                theme: form.theme,
+                role_preference: form.role_preference,
+                association: stored_association(&form.association),
+                candidate: stored_candidate(&form.candidate),
+                motivation: form.motivation,
+                version: current.version + 1,
+                updated_at: now,
+                ..current.clone()
+            };
+            match store::update(conn, &updated, current.version)? {
+                Updated::Done => Ok(updated),
+                Updated::VersionMoved => Err(AppError::PreconditionFailed(
+                    "the application changed meanwhile; read it again".into(),
+                )),
+                Updated::EmailTaken => Err(AppError::Conflict(format!(
+                    "{} already has an application to this call",
+                    mask_email(&updated.candidate.email)
+                ))),
+            }
         })
         .await?;
     Ok(with_etag(&application, actix_web::http::StatusCode::OK))
@@ -706,28 +741,26 @@ pub async fn withdraw_application(
     let now = state.now();
     let application = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                let (current, call) = readable(conn, &id, &caller)?;
-                let editor = editor(&caller, &call)?;
-                if let Some(reason) = edit_refusal(editor, call.status(now), current.status) {
-                    return Err(AppError::Conflict(reason));
-                }
-                check_version(&current, expected)?;
-                let withdrawn = Application {
-                    status: ApplicationStatus::Withdrawn,
-                    withdrawn_at: Some(now),
-                    version: current.version + 1,
-                    updated_at: now,
-                    ..current.clone()
-                };
-                match store::update(conn, &withdrawn, current.version)? {
-                    Updated::Done => Ok(withdrawn),
-                    _ => Err(AppError::PreconditionFailed(
-                        "the application changed meanwhile; read it again".into(),
-                    )),
-                }
-            })
+        .write(move |conn| {
+            let (current, call) = readable(conn, &id, &caller)?;
+            let editor = editor(&caller, &call)?;
+            if let Some(reason) = edit_refusal(editor, call.status(now), current.status) {
+                return Err(AppError::Conflict(reason));
+            }
+            check_version(&current, expected)?;
+            let withdrawn = Application {
+                status: ApplicationStatus::Withdrawn,
+                withdrawn_at: Some(now),
+                version: current.version + 1,
+                updated_at: now,
+                ..current.clone()
+            };
+            match store::update(conn, &withdrawn, current.version)? {
+                Updated::Done => Ok(withdrawn),
+                _ => Err(AppError::PreconditionFailed(
+                    "the application changed meanwhile; read it again".into(),
+                )),
+            }
         })
         .await?;
     tracing::info!(application_id = %application.id, "application withdrawn");

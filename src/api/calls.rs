@@ -420,68 +420,66 @@ pub async fn create_call(
         idempotency::staff_scope(&format!("POST /api/v1/councils/{council_id}/calls"), &staff);
     let outcome = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                idempotency::once(conn, &key, &scope, &digest, now, |conn| {
-                    let council = councils::get(conn, &council_id)?;
-                    let planned = planned_themes(conn, &council_id)?;
-                    require_seat_plan(&planned)?;
-                    let criteria = match body.criteria {
-                        Some(criteria) => criteria,
-                        None => {
-                            let mut names = reference::list_municipalities(conn, None)?
-                                .into_iter()
-                                .filter(|m| council.municipality_codes.contains(&m.code))
-                                .collect::<Vec<_>>();
-                            names.sort_by(|a, b| a.name.fi.cmp(&b.name.fi));
-                            let join = |f: fn(&reference::Municipality) -> &str| {
-                                names.iter().map(f).collect::<Vec<_>>().join(", ")
-                            };
-                            default_criteria(
-                                &join(|m| &m.name.fi),
-                                &join(|m| m.name.sv.as_deref().unwrap_or(&m.name.fi)),
-                                &join(|m| m.name.en.as_deref().unwrap_or(&m.name.fi)),
-                            )
-                        }
-                    };
-                    let checked = check_fields(EnteredCall {
-                        title: body.title,
-                        announcement: body.announcement,
-                        criteria,
-                        opens_at: body.opens_at,
-                        closes_at: body.closes_at,
-                        time_zone: body
-                            .time_zone
-                            .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
-                        term_start: body.term_start,
-                        term_end: body.term_end,
-                        contacts: body.contacts,
-                        themes: body.themes.unwrap_or_else(|| planned.clone()),
-                    })?;
-                    check_themes_planned(&checked.themes, &planned)?;
-                    let call = Call {
-                        id: CallId::new(),
-                        council_id: council.id,
-                        phase: CallPhase::Draft,
-                        title: checked.title,
-                        announcement: checked.announcement,
-                        criteria: checked.criteria,
-                        contacts: checked.contacts,
-                        themes: checked.themes,
-                        window: checked.window,
-                        time_zone: checked.time_zone,
-                        term_start: checked.term_start,
-                        term_end: checked.term_end,
-                        published_at: None,
-                        review_started_at: None,
-                        decided_at: None,
-                        created_by: Some(created_by),
-                        created_at: now,
-                        updated_at: now,
-                    };
-                    store::insert(conn, &call)?;
-                    Ok(idempotency::created(CallView::new(call, now)))
-                })
+        .write(move |conn| {
+            idempotency::once(conn, &key, &scope, &digest, now, |conn| {
+                let council = councils::get(conn, &council_id)?;
+                let planned = planned_themes(conn, &council_id)?;
+                require_seat_plan(&planned)?;
+                let criteria = match body.criteria {
+                    Some(criteria) => criteria,
+                    None => {
+                        let mut names = reference::list_municipalities(conn, None)?
+                            .into_iter()
+                            .filter(|m| council.municipality_codes.contains(&m.code))
+                            .collect::<Vec<_>>();
+                        names.sort_by(|a, b| a.name.fi.cmp(&b.name.fi));
+                        let join = |f: fn(&reference::Municipality) -> &str| {
+                            names.iter().map(f).collect::<Vec<_>>().join(", ")
+                        };
+                        default_criteria(
+                            &join(|m| &m.name.fi),
+                            &join(|m| m.name.sv.as_deref().unwrap_or(&m.name.fi)),
+                            &join(|m| m.name.en.as_deref().unwrap_or(&m.name.fi)),
+                        )
+                    }
+                };
+                let checked = check_fields(EnteredCall {
+                    title: body.title,
+                    announcement: body.announcement,
+                    criteria,
+                    opens_at: body.opens_at,
+                    closes_at: body.closes_at,
+                    time_zone: body
+                        .time_zone
+                        .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
+                    term_start: body.term_start,
+                    term_end: body.term_end,
+                    contacts: body.contacts,
+                    themes: body.themes.unwrap_or_else(|| planned.clone()),
+                })?;
+                check_themes_planned(&checked.themes, &planned)?;
+                let call = Call {
+                    id: CallId::new(),
+                    council_id: council.id,
+                    phase: CallPhase::Draft,
+                    title: checked.title,
+                    announcement: checked.announcement,
+                    criteria: checked.criteria,
+                    contacts: checked.contacts,
+                    themes: checked.themes,
+                    window: checked.window,
+                    time_zone: checked.time_zone,
+                    term_start: checked.term_start,
+                    term_end: checked.term_end,
+                    published_at: None,
+                    review_started_at: None,
+                    decided_at: None,
+                    created_by: Some(created_by),
+                    created_at: now,
+                    updated_at: now,
+                };
+                store::insert(conn, &call)?;
+                Ok(idempotency::created(CallView::new(call, now)))
             })
         })
         .await?;
@@ -605,24 +603,22 @@ pub async fn update_call(
     let now = state.now();
     let call = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                let call = managed_call(conn, &id, &staff)?;
-                let status = call.status(now);
-                let updated = if status == CallStatus::Draft {
-                    call::transition(status, CallAction::Edit).map_err(illegal)?;
-                    edit_draft(conn, call, patch, now)?
-                } else {
-                    extend_deadline(call, patch, status, now)?
-                };
-                let expected = updated.phase;
-                if !store::update(conn, &updated, expected)? {
-                    return Err(AppError::Conflict(
-                        "the call changed meanwhile; read it again".into(),
-                    ));
-                }
-                Ok(updated)
-            })
+        .write(move |conn| {
+            let call = managed_call(conn, &id, &staff)?;
+            let status = call.status(now);
+            let updated = if status == CallStatus::Draft {
+                call::transition(status, CallAction::Edit).map_err(illegal)?;
+                edit_draft(conn, call, patch, now)?
+            } else {
+                extend_deadline(call, patch, status, now)?
+            };
+            let expected = updated.phase;
+            if !store::update(conn, &updated, expected)? {
+                return Err(AppError::Conflict(
+                    "the call changed meanwhile; read it again".into(),
+                ));
+            }
+            Ok(updated)
         })
         .await?;
     Ok(web::Json(CallView::new(call, now)))
@@ -739,8 +735,7 @@ pub async fn publish_call(
     let now = state.now();
     let call = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
+        .write(move |conn| {
                 let call = managed_call(conn, &id, &staff)?;
                 let phase = call::transition(call.status(now), CallAction::Publish).map_err(illegal)?;
                 if call.window.closes_at <= now {
@@ -765,7 +760,6 @@ pub async fn publish_call(
                 }
                 Ok(published)
             })
-        })
         .await?;
     tracing::info!(call_id = %call.id, "call published");
     Ok(web::Json(CallView::new(call, now)))
@@ -795,24 +789,22 @@ pub async fn start_review(
     let now = state.now();
     let call = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                let call = managed_call(conn, &id, &staff)?;
-                let phase =
-                    call::transition(call.status(now), CallAction::StartReview).map_err(illegal)?;
-                let reviewing = Call {
-                    phase,
-                    review_started_at: Some(now),
-                    updated_at: now,
-                    ..call
-                };
-                if !store::update(conn, &reviewing, CallPhase::Published)? {
-                    return Err(AppError::Conflict(
-                        "the call changed meanwhile; read it again".into(),
-                    ));
-                }
-                Ok(reviewing)
-            })
+        .write(move |conn| {
+            let call = managed_call(conn, &id, &staff)?;
+            let phase =
+                call::transition(call.status(now), CallAction::StartReview).map_err(illegal)?;
+            let reviewing = Call {
+                phase,
+                review_started_at: Some(now),
+                updated_at: now,
+                ..call
+            };
+            if !store::update(conn, &reviewing, CallPhase::Published)? {
+                return Err(AppError::Conflict(
+                    "the call changed meanwhile; read it again".into(),
+                ));
+            }
+            Ok(reviewing)
         })
         .await?;
     Ok(web::Json(CallView::new(call, now)))

@@ -133,32 +133,30 @@ pub async fn create_council(
     let scope = idempotency::staff_scope("POST /api/v1/councils", &staff);
     let outcome = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                idempotency::once(conn, &key, &scope, &digest, now, |conn| {
-                    check_municipalities(conn, &body.municipality_codes)?;
-                    let parent = match &body.parent_id {
-                        // Locked: the parent's area must not shrink while a child is added inside it.
-                        Some(id) => Some(lock_and_find(conn, id)?.ok_or_else(|| {
-                            AppError::invalid("parent_id", "unknown", format!("no council {id}"))
-                        })?),
-                        None => None,
-                    };
-                    hierarchy(body.kind, parent.as_ref(), &body.municipality_codes, &[])?;
-                    let mut codes = body.municipality_codes;
-                    codes.sort();
-                    let council = Council {
-                        id: CouncilId::new(),
-                        kind: body.kind,
-                        parent_id: body.parent_id,
-                        name: body.name.normalized(),
-                        municipality_codes: codes,
-                        created_at: now,
-                        updated_at: now,
-                    };
-                    store::insert(conn, &council)?;
-                    Ok(idempotency::created(CouncilView::from(council)))
-                })
+        .write(move |conn| {
+            idempotency::once(conn, &key, &scope, &digest, now, |conn| {
+                check_municipalities(conn, &body.municipality_codes)?;
+                let parent = match &body.parent_id {
+                    // Locked: the parent's area must not shrink while a child is added inside it.
+                    Some(id) => Some(lock_and_find(conn, id)?.ok_or_else(|| {
+                        AppError::invalid("parent_id", "unknown", format!("no council {id}"))
+                    })?),
+                    None => None,
+                };
+                hierarchy(body.kind, parent.as_ref(), &body.municipality_codes, &[])?;
+                let mut codes = body.municipality_codes;
+                codes.sort();
+                let council = Council {
+                    id: CouncilId::new(),
+                    kind: body.kind,
+                    parent_id: body.parent_id,
+                    name: body.name.normalized(),
+                    municipality_codes: codes,
+                    created_at: now,
+                    updated_at: now,
+                };
+                store::insert(conn, &council)?;
+                Ok(idempotency::created(CouncilView::from(council)))
             })
         })
         .await?;
@@ -265,29 +263,27 @@ pub async fn update_council(
     let now = state.now();
     let council = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                // Locked: concurrent edits of the same council must not overwrite each other.
-                let mut council =
-                    lock_and_find(conn, &id)?.ok_or_else(|| AppError::not_found("council"))?;
-                if let Some(name) = body.name {
-                    council.name = name.normalized();
-                }
-                if let Some(mut codes) = body.municipality_codes {
-                    check_municipalities(conn, &codes)?;
-                    let parent = match &council.parent_id {
-                        Some(parent) => Some(store::get(conn, parent)?),
-                        None => None,
-                    };
-                    let children = store::children_municipalities(conn, &id)?;
-                    hierarchy(council.kind, parent.as_ref(), &codes, &children)?;
-                    codes.sort();
-                    council.municipality_codes = codes;
-                }
-                council.updated_at = now;
-                store::update(conn, &council)?;
-                Ok(council)
-            })
+        .write(move |conn| {
+            // Locked: concurrent edits of the same council must not overwrite each other.
+            let mut council =
+                lock_and_find(conn, &id)?.ok_or_else(|| AppError::not_found("council"))?;
+            if let Some(name) = body.name {
+                council.name = name.normalized();
+            }
+            if let Some(mut codes) = body.municipality_codes {
+                check_municipalities(conn, &codes)?;
+                let parent = match &council.parent_id {
+                    Some(parent) => Some(store::get(conn, parent)?),
+                    None => None,
+                };
+                let children = store::children_municipalities(conn, &id)?;
+                hierarchy(council.kind, parent.as_ref(), &codes, &children)?;
+                codes.sort();
+                council.municipality_codes = codes;
+            }
+            council.updated_at = now;
+            store::update(conn, &council)?;
+            Ok(council)
         })
         .await?;
     Ok(web::Json(council.into()))
@@ -440,11 +436,9 @@ pub async fn put_seat_plan(
     let council = id.clone();
     let seats = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                store::get(conn, &council)?;
-                seats::replace_plan(conn, &council, &wanted, now)
-            })
+        .write(move |conn| {
+            store::get(conn, &council)?;
+            seats::replace_plan(conn, &council, &wanted, now)
         })
         .await?;
     Ok(web::Json(seat_plan_view(id, seats)))

@@ -75,6 +75,34 @@ impl Outcome {
     }
 }
 
+/// For requests that prepare their work before the write transaction: the earlier outcome of
+/// this key, if there is one (a replay, or a 422 for a different body).
+pub fn earlier(
+    conn: &mut DbConn,
+    key: &IdempotencyKey,
+    scope: &str,
+    digest: &RequestDigest,
+    now: DateTime<Utc>,
+) -> Result<Option<Outcome>, AppError> {
+    let Some(key) = &key.0 else { return Ok(None) };
+    match store::peek(conn, scope, key, &digest.0, now)? {
+        None | Some(Claim::Fresh) => Ok(None),
+        Some(Claim::Replay(response)) => Ok(Some(Outcome {
+            response,
+            replayed: true,
+        })),
+        Some(Claim::Mismatch) => Err(reused()),
+    }
+}
+
+fn reused() -> AppError {
+    AppError::invalid(
+        "Idempotency-Key",
+        "idempotency_key_reused",
+        "was used with a different request body in the last 24 hours; use a new key for a new request",
+    )
+}
+
 /// Runs `create` once per key, inside the caller's write transaction, so that the record of the
 /// key and the work it describes commit (or roll back) together. A refused request is not
 /// recorded: the key can be used again to retry it.
@@ -97,11 +125,7 @@ pub fn once(
             response,
             replayed: true,
         }),
-        Claim::Mismatch => Err(AppError::invalid(
-            "Idempotency-Key",
-            "idempotency_key_reused",
-            "was used with a different request body in the last 24 hours; use a new key for a new request",
-        )),
+        Claim::Mismatch => Err(reused()),
         Claim::Fresh => {
             let response = create(conn)?;
             store::finish(conn, scope, key, &response)?;

@@ -215,15 +215,13 @@ pub async fn retry_notification(
     let now = state.now();
     let requeued = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                let n = visible_notification(conn, &id, &visibility)?;
-                store::requeue(conn, &id, now)?.ok_or_else(|| {
-                    AppError::Conflict(format!(
-                        "the message is {}; only failed or queued messages are retried",
-                        n.status().as_str()
-                    ))
-                })
+        .write(move |conn| {
+            let n = visible_notification(conn, &id, &visibility)?;
+            store::requeue(conn, &id, now)?.ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "the message is {}; only failed or queued messages are retried",
+                    n.status().as_str()
+                ))
             })
         })
         .await?;
@@ -364,31 +362,21 @@ pub async fn put_email_template(
     let templates = state.templates.clone();
     state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                // Who may change the call is settled before what they sent is judged.
-                managed_call(conn, &call_id, &staff)?;
-                if let Err(error) = templates.check(kind, language, &saved) {
-                    let (field, message) = match error {
-                        TemplateError::Subject(m) => ("subject", m),
-                        TemplateError::Body(m) => ("body", m),
-                    };
-                    return Err(AppError::invalid(
-                        field,
-                        "template",
-                        format!("does not render: {message}"),
-                    ));
-                }
-                store::save_template_override(
-                    conn,
-                    &call_id,
-                    kind,
-                    language,
-                    &saved,
-                    &staff.0.id,
-                    now,
-                )
-            })
+        .write(move |conn| {
+            // Who may change the call is settled before what they sent is judged.
+            managed_call(conn, &call_id, &staff)?;
+            if let Err(error) = templates.check(kind, language, &saved) {
+                let (field, message) = match error {
+                    TemplateError::Subject(m) => ("subject", m),
+                    TemplateError::Body(m) => ("body", m),
+                };
+                return Err(AppError::invalid(
+                    field,
+                    "template",
+                    format!("does not render: {message}"),
+                ));
+            }
+            store::save_template_override(conn, &call_id, kind, language, &saved, &staff.0.id, now)
         })
         .await?;
     Ok(web::Json(EmailTemplateView {
@@ -433,11 +421,9 @@ pub async fn delete_email_template(
     let language = query.0.language;
     let deleted = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                managed_call(conn, &call_id, &staff)?;
-                store::delete_template_override(conn, &call_id, kind, language)
-            })
+        .write(move |conn| {
+            managed_call(conn, &call_id, &staff)?;
+            store::delete_template_override(conn, &call_id, kind, language)
         })
         .await?;
     if deleted {

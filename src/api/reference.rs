@@ -154,17 +154,15 @@ pub async fn create_municipality(
     let scope = idempotency::staff_scope("POST /api/v1/municipalities", &staff);
     let outcome = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                idempotency::once(conn, &key, &scope, &digest, now, |conn| {
-                    if !store::create_municipality(conn, &municipality, now)? {
-                        return Err(AppError::Conflict(format!(
-                            "municipality {} already exists",
-                            municipality.code
-                        )));
-                    }
-                    Ok(idempotency::created(MunicipalityView::from(municipality)))
-                })
+        .write(move |conn| {
+            idempotency::once(conn, &key, &scope, &digest, now, |conn| {
+                if !store::create_municipality(conn, &municipality, now)? {
+                    return Err(AppError::Conflict(format!(
+                        "municipality {} already exists",
+                        municipality.code
+                    )));
+                }
+                Ok(idempotency::created(MunicipalityView::from(municipality)))
             })
         })
         .await?;
@@ -250,15 +248,13 @@ pub async fn publish_privacy_notice(
     let (version, text) = (body.version.clone(), body.text.normalized());
     let notice = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                if !store::publish_privacy_notice(conn, &version, &text, &by, now)? {
-                    return Err(AppError::Conflict(format!(
-                        "privacy notice version {version} already exists"
-                    )));
-                }
-                store::current_privacy_notice(conn)
-            })
+        .write(move |conn| {
+            if !store::publish_privacy_notice(conn, &version, &text, &by, now)? {
+                return Err(AppError::Conflict(format!(
+                    "privacy notice version {version} already exists"
+                )));
+            }
+            store::current_privacy_notice(conn)
         })
         .await?;
     Ok(web::Json(notice.into()))

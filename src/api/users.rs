@@ -135,8 +135,7 @@ pub async fn create_user(
     let scope = idempotency::staff_scope("POST /api/v1/users", &staff);
     let outcome = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
+        .write(move |conn| {
                 idempotency::once(conn, &key, &scope, &digest, now, |conn| {
                 let unknown = councils::unknown(conn, &body.council_ids)?;
                 if !unknown.is_empty() {
@@ -197,7 +196,6 @@ pub async fn create_user(
                 Ok(idempotency::created(UserWithToken { user: user.into(), token }))
                 })
             })
-        })
         .await?;
     Ok(outcome.into_response())
 }
@@ -298,16 +296,14 @@ pub async fn issue_token(
     let scope = idempotency::staff_scope(&format!("POST /api/v1/users/{id}/tokens"), &staff);
     let outcome = state
         .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                idempotency::once(conn, &key, &scope, &RequestDigest::empty(), now, |conn| {
-                    store::find(conn, &id)?.ok_or_else(|| AppError::not_found("user"))?;
-                    let token = store::issue_token(conn, &id, now)?;
-                    Ok(idempotency::created(TokenView {
-                        user_id: id.clone(),
-                        token,
-                    }))
-                })
+        .write(move |conn| {
+            idempotency::once(conn, &key, &scope, &RequestDigest::empty(), now, |conn| {
+                store::find(conn, &id)?.ok_or_else(|| AppError::not_found("user"))?;
+                let token = store::issue_token(conn, &id, now)?;
+                Ok(idempotency::created(TokenView {
+                    user_id: id.clone(),
+                    token,
+                }))
             })
         })
         .await?;

@@ -1,9 +1,14 @@
 //! Storage: one connection type for SQLite and PostgreSQL (diesel `MultiConnection`), the pool,
 //! the embedded migrations of each backend, and the helpers every store function goes through.
+//!
+//! A note for query code: look rows up by key with `get_result`, not `first`. `first` adds a bound
+//! `LIMIT ?`, and SQLite then prepares the statement anew at every run because the bound value
+//! may change the plan; on the submission path that alone was 8 % of the server's CPU.
 
 pub mod schema;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -115,6 +120,10 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 pub struct Db {
     pool: Pool,
     backend: &'static str,
+    /// SQLite lets one writer in at a time; writers of this process queue here rather than in
+    /// SQLite's busy handler, which sleeps and retries (unfairly, and up to 100 ms a time). Other
+    /// processes on the same file (the CLI) still meet the busy timeout.
+    sqlite_writer: Option<Arc<Mutex<()>>>,
 }
 
 pub struct PoolSettings {
@@ -144,6 +153,7 @@ impl Db {
         let db = Self {
             pool,
             backend: url.backend_name(),
+            sqlite_writer: matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(Mutex::new(()))),
         };
         let mut conn = db.pool.get()?;
         run_migrations(&mut conn)?;
@@ -175,6 +185,47 @@ impl Db {
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+}
+
+impl Db {
+    /// Runs `f` on tokio's blocking pool with the whole `Db`, for work that reads with one
+    /// connection and then writes (`write_blocking`) in one trip to the pool.
+    pub async fn blocking<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&Db) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Runs `f` in a write transaction on tokio's blocking pool.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Runs `f` in a write transaction, in the calling thread.
+    pub fn write_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        // The turn is taken before the connection, so that queued writers hold no connections.
+        let _turn = self
+            .sqlite_writer
+            .as_ref()
+            .map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let mut conn = self.conn()?;
+        conn.write_transaction(f)
     }
 }
 
@@ -301,13 +352,17 @@ pub fn from_json_text<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, A
 }
 
 /// Runs a statement that may break a unique constraint: `Ok(None)` if it did, else the number of
-/// rows it changed. It runs in its own savepoint, because on PostgreSQL a failed statement
-/// otherwise aborts the whole surrounding transaction.
+/// rows it changed. On PostgreSQL it runs in its own savepoint, because a failed statement there
+/// aborts the whole surrounding transaction; SQLite undoes just the failed statement.
 pub fn unless_duplicate(
     conn: &mut DbConn,
     statement: impl FnOnce(&mut DbConn) -> QueryResult<usize>,
 ) -> QueryResult<Option<usize>> {
-    match conn.transaction(statement) {
+    let result = match conn {
+        DbConn::Postgres(_) => conn.transaction(statement),
+        DbConn::Sqlite(_) => statement(conn),
+    };
+    match result {
         Ok(rows) => Ok(Some(rows)),
         Err(e) if is_unique_violation(&e) => Ok(None),
         Err(e) => Err(e),

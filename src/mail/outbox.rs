@@ -5,10 +5,11 @@
 use chrono::{DateTime, Utc};
 
 use super::context::MessageContext;
-use super::templates::Templates;
+use super::templates::{Rendered, Templates};
 use crate::db::DbConn;
 use crate::domain::delivery::mask_email;
 use crate::domain::localized::Language;
+use crate::domain::notification::MessageKind;
 use crate::error::AppError;
 use crate::ids::{CallId, NotificationId, UserId};
 use crate::store::notifications::{self as store, NewNotification};
@@ -22,12 +23,24 @@ pub struct Outgoing<'a> {
     pub context: MessageContext,
 }
 
-pub fn queue(
+/// A rendered message, ready to be written to the outbox.
+pub struct Prepared {
+    kind: MessageKind,
+    language: Language,
+    recipient: String,
+    call_id: Option<CallId>,
+    application_id: Option<String>,
+    user_id: Option<UserId>,
+    rendered: Rendered,
+}
+
+/// Renders a message: with the call's own template if the secretary wrote one, else the built-in.
+/// Only reads; can run before the write transaction that queues the message.
+pub fn prepare(
     conn: &mut DbConn,
     templates: &Templates,
     message: Outgoing<'_>,
-    now: DateTime<Utc>,
-) -> Result<NotificationId, AppError> {
+) -> Result<Prepared, AppError> {
     let kind = message.context.kind();
     let custom = match message.call_id {
         Some(call) => store::template_override(conn, call, kind, message.language)?,
@@ -55,21 +68,49 @@ pub fn queue(
             )));
         }
     };
+    Ok(Prepared {
+        kind,
+        language: message.language,
+        recipient: message.recipient.trim().to_owned(),
+        call_id: message.call_id.cloned(),
+        application_id: message.application_id.map(str::to_owned),
+        user_id: message.user_id.cloned(),
+        rendered,
+    })
+}
+
+/// Writes a prepared message to the outbox, inside the transaction of the change that causes it.
+pub fn insert(
+    conn: &mut DbConn,
+    message: &Prepared,
+    now: DateTime<Utc>,
+) -> Result<NotificationId, AppError> {
     let id = store::insert(
         conn,
         &NewNotification {
-            kind,
+            kind: message.kind,
             language: message.language,
-            recipient: message.recipient.trim(),
-            subject: &rendered.subject,
-            body_text: &rendered.text,
-            body_html: &rendered.html,
-            call_id: message.call_id,
-            application_id: message.application_id,
-            user_id: message.user_id,
+            recipient: &message.recipient,
+            subject: &message.rendered.subject,
+            body_text: &message.rendered.text,
+            body_html: &message.rendered.html,
+            call_id: message.call_id.as_ref(),
+            application_id: message.application_id.as_deref(),
+            user_id: message.user_id.as_ref(),
         },
         now,
     )?;
-    tracing::info!(notification_id = %id, kind = kind.code(), recipient = %mask_email(message.recipient), "message queued");
+    tracing::info!(notification_id = %id, kind = message.kind.code(), recipient = %mask_email(&message.recipient), "message queued");
     Ok(id)
+}
+
+/// Renders and writes a message in one go.
+pub fn queue(
+    conn: &mut DbConn,
+    templates: &Templates,
+    message: Outgoing<'_>,
+    now: DateTime<Utc>,
+) -> Result<NotificationId, AppError> {
+    let prepared = prepare(conn, templates, message)?;
+    insert(conn, &prepared, now)
 }

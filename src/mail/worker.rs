@@ -180,7 +180,7 @@ impl Worker {
         let claim = token.clone();
         let batch = self
             .db
-            .run(move |conn| store::claim_due(conn, &claim, now, lease_until, limit))
+            .write(move |conn| store::claim_due(conn, &claim, now, lease_until, limit))
             .await?;
         let count = batch.len();
         for message in batch {
@@ -255,7 +255,7 @@ impl Worker {
         let token = token.to_owned();
         let held = self
             .db
-            .run(move |conn| {
+            .write(move |conn| {
                 let redacted = (tokens::redact(&n.body_text), tokens::redact(&n.body_html));
                 let completion = match &outcome {
                     Outcome::Sent => Completion::Sent,

@@ -171,7 +171,7 @@ pub fn find(conn: &mut DbConn, id: &ApplicationId) -> Result<Option<Application>
     applications::table
         .select(Row::as_select())
         .filter(applications::id.eq(id))
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .map(Row::into_application)
         .transpose()

@@ -134,7 +134,7 @@ pub fn find(conn: &mut DbConn, id: &CallId) -> Result<Option<Call>, AppError> {
     calls::table
         .select(CallRow::as_select())
         .filter(calls::id.eq(id))
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .map(CallRow::into_call)
         .transpose()

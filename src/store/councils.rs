@@ -50,15 +50,25 @@ fn columns() -> (
 }
 
 fn with_municipalities(conn: &mut DbConn, rows: Vec<CouncilRow>) -> Result<Vec<Council>, AppError> {
-    let ids: Vec<&CouncilId> = rows.iter().map(|r| &r.0).collect();
-    let links: Vec<(CouncilId, String)> = council_municipalities::table
+    let query = council_municipalities::table
         .select((
             council_municipalities::council_id,
             council_municipalities::municipality_code,
         ))
-        .filter(council_municipalities::council_id.eq_any(ids))
-        .order(council_municipalities::municipality_code)
-        .load(conn)?;
+        .order(council_municipalities::municipality_code);
+    // One council (the common case, e.g. every application): `= ?` is a statement the backends
+    // keep prepared; `IN (...)` of varying length is not.
+    let links: Vec<(CouncilId, String)> = match rows.as_slice() {
+        [(id, ..)] => query
+            .filter(council_municipalities::council_id.eq(id))
+            .load(conn)?,
+        _ => {
+            let ids: Vec<&CouncilId> = rows.iter().map(|r| &r.0).collect();
+            query
+                .filter(council_municipalities::council_id.eq_any(ids))
+                .load(conn)?
+        }
+    };
     rows.into_iter()
         .map(|(id, kind, parent_id, name_json, created_at, updated_at)| {
             Ok(Council {

@@ -96,8 +96,39 @@ fn read(conn: &mut DbConn, id: &str) -> Result<Option<Row>, AppError> {
             idempotency_keys::created_at,
         ))
         .filter(idempotency_keys::key_hash.eq(id))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
+}
+
+/// How `key` was used before, without claiming it: `None` if it is free (or forgotten).
+pub fn peek(
+    conn: &mut DbConn,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Claim>, AppError> {
+    let expired_before = to_db_time(now - Duration::hours(RETENTION_HOURS));
+    match read(conn, &lookup_id(scope, key))? {
+        Some(row) if row.3 > expired_before => Ok(Some(judge(scope, key, request_hash, row)?)),
+        _ => Ok(None),
+    }
+}
+
+fn judge(scope: &str, key: &str, request_hash: &str, row: Row) -> Result<Claim, AppError> {
+    let (stored_hash, status, sealed) = (row.0, row.1, row.2);
+    if stored_hash != request_hash {
+        return Ok(Claim::Mismatch);
+    }
+    match (status, sealed) {
+        (Some(status), Some(sealed)) => Ok(Claim::Replay(StoredResponse {
+            status: status as u16,
+            body: open(scope, key, &sealed)?,
+        })),
+        _ => Err(AppError::Internal(anyhow::anyhow!(
+            "idempotency record without a response"
+        ))),
+    }
 }
 
 /// Claims `key` for this request (inside the caller's write transaction), or says how the key was
@@ -111,24 +142,9 @@ pub fn claim(
 ) -> Result<Claim, AppError> {
     let id = lookup_id(scope, key);
     let expired_before = to_db_time(now - Duration::hours(RETENTION_HOURS));
-    let judge = |row: Row| -> Result<Claim, AppError> {
-        let (stored_hash, status, sealed) = (row.0, row.1, row.2);
-        if stored_hash != request_hash {
-            return Ok(Claim::Mismatch);
-        }
-        match (status, sealed) {
-            (Some(status), Some(sealed)) => Ok(Claim::Replay(StoredResponse {
-                status: status as u16,
-                body: open(scope, key, &sealed)?,
-            })),
-            _ => Err(AppError::Internal(anyhow::anyhow!(
-                "idempotency record without a response"
-            ))),
-        }
-    };
     if let Some(row) = read(conn, &id)? {
         if row.3 > expired_before {
-            return judge(row);
+            return judge(scope, key, request_hash, row);
         }
         diesel::delete(idempotency_keys::table.filter(idempotency_keys::key_hash.eq(&id)))
             .execute(conn)?;
@@ -146,11 +162,14 @@ pub fn claim(
         Some(_) => Ok(Claim::Fresh),
         // A concurrent request with the same key committed first (PostgreSQL made this insert
         // wait for it); its record is visible now.
-        None => {
-            judge(read(conn, &id)?.ok_or_else(|| {
+        None => judge(
+            scope,
+            key,
+            request_hash,
+            read(conn, &id)?.ok_or_else(|| {
                 AppError::Conflict("the same request is in progress; retry".into())
-            })?)
-        }
+            })?,
+        ),
     }
 }
 

@@ -92,7 +92,7 @@ pub fn find(conn: &mut DbConn, id: &NotificationId) -> Result<Option<Notificatio
     Ok(notifications::table
         .select(Notification::as_select())
         .filter(notifications::id.eq(id))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -315,7 +315,7 @@ pub fn visible_to(
         let council: Option<CouncilId> = calls::table
             .select(calls::council_id)
             .filter(calls::id.eq(call))
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         if council.is_some_and(|c| councils.contains(&c)) {
             return Ok(true);
@@ -344,7 +344,7 @@ pub fn template_override(
         .filter(email_templates::call_id.eq(call))
         .filter(email_templates::kind.eq(kind.code()))
         .filter(email_templates::language.eq(language.code()))
-        .first::<(String, String)>(conn)
+        .get_result::<(String, String)>(conn)
         .optional()?
         .map(|(subject, body)| TemplateSource { subject, body }))
 }

@@ -98,15 +98,19 @@ pub fn unknown_municipalities(
     conn: &mut DbConn,
     codes: &[String],
 ) -> Result<Vec<String>, AppError> {
-    let known: Vec<String> = municipalities::table
-        .select(municipalities::code)
-        .filter(municipalities::code.eq_any(codes))
-        .load(conn)?;
-    Ok(codes
-        .iter()
-        .filter(|c| !known.contains(c))
-        .cloned()
-        .collect())
+    // Each code on its own: `code = ?` stays prepared, where `IN (...)` of varying length would be
+    // parsed afresh every time (this runs for every application).
+    let mut unknown = Vec::new();
+    for code in codes {
+        let known: i64 = municipalities::table
+            .filter(municipalities::code.eq(code))
+            .count()
+            .get_result(conn)?;
+        if known == 0 && !unknown.contains(code) {
+            unknown.push(code.clone());
+        }
+    }
+    Ok(unknown)
 }
 
 /// `Ok(false)` if the code is taken.
@@ -130,17 +134,20 @@ pub fn create_municipality(
 
 /// The notice in force: the most recently published one.
 pub fn current_privacy_notice(conn: &mut DbConn) -> Result<PrivacyNotice, AppError> {
-    let (version, text_json, published_at) = privacy_notices::table
-        .select((
-            privacy_notices::version,
-            privacy_notices::text_json,
-            privacy_notices::published_at,
-        ))
-        .order((
-            privacy_notices::published_at.desc(),
-            privacy_notices::version.desc(),
-        ))
-        .first::<(String, String, chrono::NaiveDateTime)>(conn)?;
+    // The latest publication (ties: the greatest version), picked from the few versions there are
+    // rather than with ORDER BY ... LIMIT: a bound LIMIT makes SQLite prepare the statement anew
+    // at every run (see the `db` module notes).
+    let versions: Vec<(chrono::NaiveDateTime, String)> = privacy_notices::table
+        .select((privacy_notices::published_at, privacy_notices::version))
+        .load(conn)?;
+    let (_, version) = versions
+        .into_iter()
+        .max()
+        .ok_or_else(|| AppError::not_found("privacy notice"))?;
+    let (text_json, published_at) = privacy_notices::table
+        .select((privacy_notices::text_json, privacy_notices::published_at))
+        .filter(privacy_notices::version.eq(&version))
+        .get_result::<(String, chrono::NaiveDateTime)>(conn)?;
     Ok(PrivacyNotice {
         version,
         text: from_json_text(&text_json)?,

@@ -1,0 +1,511 @@
+//! Load run: application submissions against the optimised server binary, and the storage floor.
+//!
+//!     cargo bench --bench load -- [--seconds 20] [--clients 50] [--backend sqlite|postgres|both]
+//!
+//! For each backend: a fresh database; the real `jane-seats` binary (built with the bench profile,
+//! i.e. optimised) serving on loopback with its default settings, except that the rate limit and
+//! the mail sender are off (the sender would compete for the same cores; the receipt is still
+//! written to the outbox in each submission's transaction); `--clients` concurrent clients
+//! submitting distinct applications for `--seconds` after a 2 s warm-up. Then, with the server
+//! stopped, the storage floor: the same rows (an application and its receipt in one transaction)
+//! inserted straight through diesel by as many threads as the server has pooled connections, for
+//! the same time. PostgreSQL runs when BENCH_POSTGRES_URL or TEST_POSTGRES_URL names a server to
+//! create a throw-away database in.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use diesel::{Connection, RunQueryDsl};
+use hdrhistogram::Histogram;
+use jane_seats::config::Config;
+use jane_seats::db::{DatabaseUrl, Db, PoolSettings};
+use jane_seats::domain::application::{ApplicationStatus, Gender, RolePreference};
+use jane_seats::domain::localized::Language;
+use jane_seats::domain::notification::MessageKind;
+use jane_seats::domain::theme::ThemeArea;
+use jane_seats::ids::{ApplicationId, CallId};
+use jane_seats::mail::context::MessageContext;
+use jane_seats::mail::outbox::{self, Outgoing};
+use jane_seats::mail::templates::Templates;
+use jane_seats::store::applications::{self, Application, Association, Candidate};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jane-seats");
+
+struct Options {
+    seconds: u64,
+    clients: usize,
+    backends: Vec<&'static str>,
+    /// Pooled connections of the server and of the storage floor; default: the shipped default.
+    pool: u32,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let backends = match value("--backend").as_deref() {
+        Some("sqlite") => vec!["sqlite"],
+        Some("postgres") => vec!["postgres"],
+        _ => vec!["sqlite", "postgres"],
+    };
+    Options {
+        seconds: value("--seconds").map_or(20, |s| s.parse().expect("--seconds N")),
+        clients: value("--clients").map_or(50, |s| s.parse().expect("--clients N")),
+        backends,
+        pool: value("--pool").map_or(Config::defaults().database.pool_size, |s| {
+            s.parse().expect("--pool N")
+        }),
+    }
+}
+
+fn postgres_base() -> Option<String> {
+    std::env::var("BENCH_POSTGRES_URL")
+        .or_else(|_| std::env::var("TEST_POSTGRES_URL"))
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A fresh database of the backend; the guard removes it.
+struct Database {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    drop_pg: Option<(String, String)>,
+}
+
+impl Database {
+    fn create(backend: &str) -> Option<Self> {
+        match backend {
+            "sqlite" => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = dir.path().join("bench.db").to_string_lossy().into_owned();
+                Some(Self {
+                    url,
+                    _dir: Some(dir),
+                    drop_pg: None,
+                })
+            }
+            _ => {
+                let base = postgres_base()?;
+                let name = format!("jane_seats_bench_{}", std::process::id());
+                let mut admin =
+                    diesel::PgConnection::establish(&base).expect("PostgreSQL reachable");
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .unwrap();
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .unwrap();
+                let mut url = url::Url::parse(&base).unwrap();
+                url.set_path(&format!("/{name}"));
+                Some(Self {
+                    url: url.to_string(),
+                    _dir: None,
+                    drop_pg: Some((base, name)),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.drop_pg
+            && let Ok(mut admin) = diesel::PgConnection::establish(base)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn jane(db: &Database, pool: u32) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env("DATABASE_URL", &db.url)
+        .env("JANE_SEATS_DATABASE__POOL_SIZE", pool.to_string())
+        .env("JANE_SEATS_RATE_LIMIT__APPLICATIONS_PER_MINUTE", "0")
+        .env("JANE_SEATS_MAIL__WORKER", "false")
+        .env("JANE_SEATS_LOG__FORMAT", "json");
+    cmd
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn application(client: usize, n: u64) -> Value {
+    let theme = ["sports", "culture", "villages_heritage"][(n % 3) as usize];
+    json!({
+        "association": {"name": format!("Kyläyhdistys {client} ry"), "business_id": "0112038-9",
+                        "register_number": "123456", "municipality_code": "426"},
+        "theme": theme,
+        "role_preference": "either",
+        "candidate": {"first_name": "Äijä", "last_name": format!("Öhman {client}-{n}"),
+                      "email": format!("c{client}-{n}@example.org"), "phone": "040 123 4567",
+                      "municipality_code": "426", "gender": if n.is_multiple_of(2) { "woman" } else { "man" }, "language": "fi"},
+        "motivation": "Haluan tuoda kylien äänen kuuluviin ja viedä viestiä yhdistyksiin. 😊",
+        "commitments": {"has_time": true, "will_liaise": true},
+        "consent": {"privacy_notice_version": "1", "accepted": true},
+    })
+}
+
+struct LoadResult {
+    submissions: u64,
+    errors: u64,
+    elapsed: Duration,
+    latency: Histogram<u64>,
+    /// CPU seconds used while measuring, by the server and by this load generator.
+    server_cpu: f64,
+    client_cpu: f64,
+}
+
+/// User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere).
+fn cpu_seconds(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields
+        .get(11)
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        + fields
+            .get(12)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    ticks / 100.0
+}
+
+/// Sets up a council and an open call through the API, then runs the clients.
+fn load(db: &Database, options: &Options) -> LoadResult {
+    let admin = jane(db, options.pool)
+        .args([
+            "create-admin",
+            "--email",
+            "bench@example.org",
+            "--name",
+            "Bench",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(admin.status.success());
+    let token = String::from_utf8(admin.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let port = free_port();
+    let log =
+        std::fs::File::create(std::env::temp_dir().join(format!("jane-seats-bench-{port}.log")))
+            .unwrap();
+    let server = Server(
+        jane(db, options.pool)
+            .env("JANE_SEATS_BIND", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let server_pid = server.0.id().to_string();
+    actix_web::rt::System::new().block_on(async move {
+        let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+        for _ in 0..200 {
+            if client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        let post = |path: &str, body: Value| {
+            let client = client.clone();
+            let url = format!("{base}{path}");
+            let token = token.clone();
+            async move {
+                let mut res = client.post(url).bearer_auth(token).send_json(&body).await.unwrap();
+                let json: Value = res.json().limit(1 << 20).await.unwrap();
+                assert!(res.status().is_success(), "{json}");
+                json
+            }
+        };
+        let council = post(
+            "/councils",
+            json!({"name": {"fi": "Liperin paikallis-JANE"}, "kind": "regional", "municipality_codes": ["426"]}),
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut res = client
+            .put(format!("{base}/councils/{council}/seat-plan"))
+            .bearer_auth(&token)
+            .send_json(&json!({"themes": [
+                {"theme": "sports", "representatives": 1, "deputies": 1},
+                {"theme": "culture", "representatives": 1, "deputies": 1},
+                {"theme": "villages_heritage", "representatives": 1, "deputies": 1},
+            ]}))
+            .await
+            .unwrap();
+        let _ = res.body().await;
+        let now = Utc::now();
+        let call = post(
+            &format!("/councils/{council}/calls"),
+            json!({"title": {"fi": "Avoin haku"}, "announcement": {"fi": "Haemme jäseniä."},
+                   "opens_at": (now - chrono::Duration::minutes(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                   "closes_at": (now + chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                   "term_start": "2027-04-01", "term_end": "2029-03-31",
+                   "contacts": [{"name": "Sanna", "email": "sanna@example.org"}]}),
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        post(&format!("/calls/{call}/publish"), json!({})).await;
+        let url = format!("{base}/calls/{call}/applications");
+
+        let warmup = Duration::from_secs(2);
+        let started = Instant::now();
+        let measure_from = started + warmup;
+        let stop_at = measure_from + Duration::from_secs(options.seconds);
+        let submissions = Arc::new(AtomicU64::new(0));
+        let cpu_marks = {
+            let server_pid = server_pid.clone();
+            actix_web::rt::spawn(async move {
+                actix_web::rt::time::sleep_until(measure_from.into()).await;
+                let start = (cpu_seconds(&server_pid), cpu_seconds("self"));
+                actix_web::rt::time::sleep_until(stop_at.into()).await;
+                (cpu_seconds(&server_pid) - start.0, cpu_seconds("self") - start.1)
+            })
+        };
+        let errors = Arc::new(AtomicU64::new(0));
+        let tasks: Vec<_> = (0..options.clients)
+            .map(|id| {
+                let (client, url, submissions, errors) = (client.clone(), url.clone(), submissions.clone(), errors.clone());
+                actix_web::rt::spawn(async move {
+                    let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+                    let mut n = 0u64;
+                    loop {
+                        let sent = Instant::now();
+                        if sent >= stop_at {
+                            break;
+                        }
+                        n += 1;
+                        let result = client.post(&url).send_json(&application(id, n)).await;
+                        let ok = match result {
+                            Ok(mut res) => {
+                                let _ = res.body().limit(1 << 20).await;
+                                res.status().as_u16() == 201
+                            }
+                            Err(_) => false,
+                        };
+                        if sent >= measure_from {
+                            if ok {
+                                latency.record(sent.elapsed().as_micros() as u64).unwrap();
+                                submissions.fetch_add(1, Ordering::Relaxed);
+                            } else {
+                                errors.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    latency
+                })
+            })
+            .collect();
+        let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+        for task in tasks {
+            latency.add(task.await.unwrap()).unwrap();
+        }
+        let (server_cpu, client_cpu) = cpu_marks.await.unwrap();
+        LoadResult {
+            server_cpu,
+            client_cpu,
+            submissions: submissions.load(Ordering::Relaxed),
+            errors: errors.load(Ordering::Relaxed),
+            elapsed: Duration::from_secs(options.seconds),
+            latency,
+        }
+    })
+}
+
+/// The same rows as a submission writes (an application and its rendered receipt, in one write
+/// transaction), straight through diesel, by as many threads as the pool has connections.
+fn storage_floor(db: &Database, seconds: u64, pool: u32) -> (u64, Duration) {
+    let config = Config::defaults();
+    let db = Db::connect(
+        &DatabaseUrl::parse(&db.url).unwrap(),
+        PoolSettings {
+            size: pool,
+            connect_timeout: Duration::from_secs(10),
+            sqlite_busy_timeout_ms: config.database.sqlite_busy_timeout_ms,
+        },
+    )
+    .unwrap();
+    let call: CallId = {
+        let mut conn = db.conn().unwrap();
+        diesel::sql_query("SELECT id FROM calls LIMIT 1")
+            .load::<IdRow>(&mut conn)
+            .unwrap()
+            .remove(0)
+            .id
+    };
+    let templates = Arc::new(Templates::new());
+    let stop = Arc::new(AtomicBool::new(false));
+    let rows = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..pool)
+        .map(|t| {
+            let (db, call, templates, stop, rows) = (
+                db.clone(),
+                call.clone(),
+                templates.clone(),
+                stop.clone(),
+                rows.clone(),
+            );
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    let now = Utc::now();
+                    let application = Application {
+                        id: ApplicationId::new(),
+                        call_id: call.clone(),
+                        status: ApplicationStatus::Submitted,
+                        theme: ThemeArea::Sports,
+                        role_preference: RolePreference::Either,
+                        association: Association {
+                            name: "Kyläyhdistys ry".into(),
+                            business_id: "0112038-9".into(),
+                            register_number: Some("123.456".into()),
+                            municipality_code: "426".into(),
+                        },
+                        candidate: Candidate {
+                            first_name: "Äijä".into(),
+                            last_name: "Öhman".into(),
+                            email: format!("floor{t}-{n}@example.org"),
+                            phone: "+358401234567".into(),
+                            municipality_code: "426".into(),
+                            gender: Gender::Woman,
+                            language: Language::Fi,
+                        },
+                        motivation:
+                            "Haluan tuoda kylien äänen kuuluviin ja viedä viestiä yhdistyksiin. 😊"
+                                .into(),
+                        privacy_notice_version: "1".into(),
+                        consented_at: now,
+                        edit_token_hash: jane_seats::tokens::digest(&jane_seats::tokens::generate(
+                            "jsa_",
+                        )),
+                        version: 1,
+                        submitted_at: now,
+                        updated_at: now,
+                        withdrawn_at: None,
+                    };
+                    // Rendered before the write lock, as the server does; only the rows are timed
+                    // under the lock.
+                    let receipt = outbox::prepare(
+                        &mut db.conn().unwrap(),
+                        &templates,
+                        Outgoing {
+                            language: Language::Fi,
+                            recipient: &application.candidate.email,
+                            call_id: Some(&call),
+                            application_id: Some(application.id.as_str()),
+                            user_id: None,
+                            context: MessageContext::sample(
+                                MessageKind::ApplicationReceived,
+                                Language::Fi,
+                            ),
+                        },
+                    )
+                    .unwrap();
+                    db.write_blocking(|conn| {
+                        assert!(applications::insert(conn, &application)?);
+                        outbox::insert(conn, &receipt, now)?;
+                        Ok(())
+                    })
+                    .unwrap();
+                    rows.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    (rows.load(Ordering::Relaxed), started.elapsed())
+}
+
+#[derive(diesel::QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: CallId,
+}
+
+fn main() {
+    let options = options();
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "# load run: {} clients, {} s after a 2 s warm-up, {} pooled connections, {cpus} CPUs\n",
+        options.clients, options.seconds, options.pool
+    );
+    println!(
+        "| backend | submissions/s | p50 ms | p90 ms | p99 ms | max ms | errors | storage floor rows/s | e2e / floor | server CPU µs/submission | server / load-generator cores |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for backend in &options.backends {
+        let Some(db) = Database::create(backend) else {
+            println!(
+                "| {backend} | skipped: set BENCH_POSTGRES_URL or TEST_POSTGRES_URL | | | | | | | | | |"
+            );
+            continue;
+        };
+        let result = load(&db, &options);
+        let (floor_rows, floor_time) = storage_floor(&db, options.seconds.min(10), options.pool);
+        let rate = result.submissions as f64 / result.elapsed.as_secs_f64();
+        let floor = floor_rows as f64 / floor_time.as_secs_f64();
+        let ms = |q: f64| result.latency.value_at_quantile(q) as f64 / 1000.0;
+        let secs = result.elapsed.as_secs_f64();
+        println!(
+            "| {backend} | {rate:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {floor:.0} | {:.2} | {:.0} | {:.2} / {:.2} |",
+            ms(0.5),
+            ms(0.9),
+            ms(0.99),
+            result.latency.max() as f64 / 1000.0,
+            result.errors,
+            rate / floor,
+            result.server_cpu * 1e6 / result.submissions.max(1) as f64,
+            result.server_cpu / secs,
+            result.client_cpu / secs,
+        );
+    }
+}
