@@ -111,6 +111,18 @@ id_type!(
     /// An application to a call.
     ApplicationId
 );
+id_type!(
+    /// A declared conflict of interest.
+    ConflictId
+);
+id_type!(
+    /// A committee member's review of an application.
+    ReviewId
+);
+id_type!(
+    /// An entry of the audit log.
+    AuditId
+);
 
 #[cfg(test)]
 mod tests {

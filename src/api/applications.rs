@@ -12,6 +12,7 @@ use super::AppState;
 use super::auth::{ApplicationCaller, Staff};
 use super::extract::{Form, Query, RawJson, page_request, parse_form};
 use super::idempotency::{self, IdempotencyKey};
+use super::review::{CallRole, call_role};
 use super::rules;
 use crate::db::DbConn;
 use crate::domain::application::{
@@ -27,10 +28,12 @@ use crate::ids::{ApplicationId, CallId};
 use crate::mail::context::{CallInfo, Candidate as MailCandidate, MessageContext};
 use crate::mail::outbox::{self, Outgoing};
 use crate::store::applications::{self as store, Application, Association, Candidate, Updated};
+use crate::store::audit;
 use crate::store::calls::{self as calls_store, Call};
 use crate::store::councils::{self, Council};
 use crate::store::idempotency::StoredResponse;
 use crate::store::reference;
+use crate::store::review as review_store;
 use crate::tokens;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -358,6 +361,22 @@ pub async fn submit_application(
                         )));
                     }
                     outbox::insert(conn, &submission.receipt, now)?;
+                    let a = &submission.application;
+                    audit::record(
+                        conn,
+                        audit::Change {
+                            call_id: Some(&a.call_id),
+                            actor: &audit::Actor::Applicant(a.id.clone()),
+                            action: "application.submitted",
+                            entity: "application",
+                            entity_id: a.id.as_str(),
+                            before: None,
+                            after: audit::snapshot(&serde_json::json!({
+                                "status": a.status, "theme": a.theme, "role_preference": a.role_preference,
+                            })),
+                        },
+                        now,
+                    )?;
                     Ok(submission.response)
                 })
             })
@@ -487,15 +506,59 @@ fn readable(
         ApplicationCaller::Applicant { token_digest } => {
             *token_digest == application.edit_token_hash
         }
-        ApplicationCaller::Staff(staff) => {
-            staff.scope().is_admin() || staff.0.council_ids.contains(&call.council_id)
-        }
+        ApplicationCaller::Staff(staff) => match call_role(conn, &call, staff)? {
+            CallRole::Manager => true,
+            // A member with a conflict of interest steps aside: the application is not there.
+            CallRole::Member => !review_store::has_conflict(conn, id, &staff.0.id)?,
+            CallRole::Outsider => false,
+        },
     };
     if allowed {
         Ok((application, call))
     } else {
         Err(AppError::not_found("application"))
     }
+}
+
+/// The application as its form: what a merge patch applies to.
+fn form_document(a: &Application) -> Value {
+    serde_json::to_value(ApplicationForm {
+        association: association_input(&a.association),
+        theme: a.theme,
+        role_preference: a.role_preference,
+        candidate: candidate_input(&a.candidate),
+        motivation: a.motivation.clone(),
+        commitments: Commitments {
+            has_time: true,
+            will_liaise: true,
+        },
+        consent: ConsentInput {
+            privacy_notice_version: a.privacy_notice_version.clone(),
+            accepted: true,
+        },
+    })
+    .expect("forms serialise")
+}
+
+fn actor(caller: &ApplicationCaller, application: &ApplicationId) -> audit::Actor {
+    match caller {
+        ApplicationCaller::Staff(staff) => audit::Actor::Staff(staff.0.id.clone()),
+        ApplicationCaller::Applicant { .. } => audit::Actor::Applicant(application.clone()),
+    }
+}
+
+/// The fields of a form that differ between two versions, before and after.
+fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
+    let (mut old, mut new) = (serde_json::Map::new(), serde_json::Map::new());
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for key in b.keys().chain(a.keys()) {
+            if b.get(key) != a.get(key) && !old.contains_key(key) {
+                old.insert(key.clone(), b.get(key).cloned().unwrap_or(Value::Null));
+                new.insert(key.clone(), a.get(key).cloned().unwrap_or(Value::Null));
+            }
+        }
+    }
+    (Value::Object(old), Value::Object(new))
 }
 
 /// Who may change it, or 403 (a committee member may read but not change).
@@ -656,22 +719,8 @@ pub async fn update_application(
                     )
                 })
                 .collect();
-            let mut document = serde_json::to_value(ApplicationForm {
-                association: association_input(&current.association),
-                theme: current.theme,
-                role_preference: current.role_preference,
-                candidate: candidate_input(&current.candidate),
-                motivation: current.motivation.clone(),
-                commitments: Commitments {
-                    has_time: true,
-                    will_liaise: true,
-                },
-                consent: ConsentInput {
-                    privacy_notice_version: current.privacy_notice_version.clone(),
-                    accepted: true,
-                },
-            })
-            .expect("forms serialise");
+            let before = form_document(&current);
+            let mut document = before.clone();
             let mut changes = patch.0.clone();
             if let Some(object) = changes.as_object_mut() {
                 object.remove("commitments");
@@ -696,7 +745,23 @@ pub async fn update_application(
                 ..current.clone()
             };
             match store::update(conn, &updated, current.version)? {
-                Updated::Done => Ok(updated),
+                Updated::Done => {
+                    let (old, new) = changed_fields(&before, &form_document(&updated));
+                    audit::record(
+                        conn,
+                        audit::Change {
+                            call_id: Some(&call.id),
+                            actor: &actor(&caller, &updated.id),
+                            action: "application.edited",
+                            entity: "application",
+                            entity_id: updated.id.as_str(),
+                            before: Some(old),
+                            after: Some(new),
+                        },
+                        now,
+                    )?;
+                    Ok(updated)
+                }
                 Updated::VersionMoved => Err(AppError::PreconditionFailed(
                     "the application changed meanwhile; read it again".into(),
                 )),
@@ -756,7 +821,24 @@ pub async fn withdraw_application(
                 ..current.clone()
             };
             match store::update(conn, &withdrawn, current.version)? {
-                Updated::Done => Ok(withdrawn),
+                Updated::Done => {
+                    audit::record(
+                        conn,
+                        audit::Change {
+                            call_id: Some(&call.id),
+                            actor: &actor(&caller, &withdrawn.id),
+                            action: "application.withdrawn",
+                            entity: "application",
+                            entity_id: withdrawn.id.as_str(),
+                            before: audit::snapshot(&serde_json::json!({"status": current.status})),
+                            after: audit::snapshot(
+                                &serde_json::json!({"status": withdrawn.status}),
+                            ),
+                        },
+                        now,
+                    )?;
+                    Ok(withdrawn)
+                }
                 _ => Err(AppError::PreconditionFailed(
                     "the application changed meanwhile; read it again".into(),
                 )),
@@ -767,19 +849,29 @@ pub async fn withdraw_application(
     Ok(with_etag(&application, actix_web::http::StatusCode::OK))
 }
 
-/// The call, if `staff` may read its applications: an admin, or staff of its council.
-fn call_for_staff(conn: &mut DbConn, id: &CallId, staff: &Staff) -> Result<Call, AppError> {
+/// The call, if `staff` may read its applications (its managers and committee members), with the
+/// applications the caller must not see (those a member has a conflict for).
+fn call_for_staff(
+    conn: &mut DbConn,
+    id: &CallId,
+    staff: &Staff,
+) -> Result<(Call, Vec<ApplicationId>), AppError> {
     let call = calls_store::find(conn, id)?.ok_or_else(|| AppError::not_found("call"))?;
-    let manages = staff.scope().manages(&call.council_id);
-    if call.phase == CallPhase::Draft && !manages {
-        return Err(AppError::not_found("call"));
+    match call_role(conn, &call, staff)? {
+        CallRole::Manager => Ok((call, Vec::new())),
+        CallRole::Member if call.phase != CallPhase::Draft => {
+            let hidden = review_store::conflicts_of_call(conn, id)?
+                .into_iter()
+                .filter(|c| c.user_id == staff.0.id)
+                .map(|c| c.application_id)
+                .collect();
+            Ok((call, hidden))
+        }
+        _ if call.phase == CallPhase::Draft => Err(AppError::not_found("call")),
+        _ => Err(AppError::Forbidden(
+            "only the call's managers and its selection committee read its applications".into(),
+        )),
     }
-    if !(staff.scope().is_admin() || staff.0.council_ids.contains(&call.council_id)) {
-        return Err(AppError::Forbidden(
-            "only staff of the call's council read its applications".into(),
-        ));
-    }
-    Ok(call)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -823,14 +915,15 @@ pub async fn list_applications(
     let id = id.into_inner();
     let query = query.0;
     let page = page_request(query.limit, query.cursor)?;
-    let filter = store::ListFilter {
-        theme: query.theme,
-        status: query.status,
-    };
     let page = state
         .db
         .run(move |conn| {
-            call_for_staff(conn, &id, &staff)?;
+            let (_, hidden) = call_for_staff(conn, &id, &staff)?;
+            let filter = store::ListFilter {
+                theme: query.theme,
+                status: query.status,
+                exclude: hidden,
+            };
             store::list(conn, &id, &filter, &page)
         })
         .await?;
@@ -880,7 +973,7 @@ pub async fn application_summary(
     let (call, counts) = state
         .db
         .run(move |conn| {
-            let call = call_for_staff(conn, &id, &staff)?;
+            let (call, _) = call_for_staff(conn, &id, &staff)?;
             let counts = store::counts(conn, &id)?;
             Ok((call, counts))
         })

@@ -21,7 +21,7 @@ use crate::domain::theme::ThemeArea;
 use crate::error::{AppError, FieldError};
 use crate::ids::{CallId, CouncilId};
 use crate::store::calls::{self as store, Call, Drafts};
-use crate::store::{councils, reference, seats};
+use crate::store::{audit, councils, reference, seats};
 
 pub const DEFAULT_TIME_ZONE: &str = "Europe/Helsinki";
 
@@ -385,6 +385,45 @@ fn managed_call(conn: &mut DbConn, id: &CallId, caller: &Staff) -> Result<Call, 
     Ok(call)
 }
 
+/// What the audit log keeps of a call.
+fn audited(call: &Call) -> Option<serde_json::Value> {
+    audit::snapshot(&serde_json::json!({
+        "phase": call.phase.as_str(),
+        "title": call.title,
+        "opens_at": call::format_utc(call.window.opens_at),
+        "closes_at": call::format_utc(call.window.closes_at),
+        "time_zone": call.time_zone.name(),
+        "term_start": call.term_start,
+        "term_end": call.term_end,
+        "themes": call.themes,
+        "criteria": call.criteria.len(),
+        "contacts": call.contacts.len(),
+    }))
+}
+
+fn record(
+    conn: &mut DbConn,
+    staff: &Staff,
+    action: &str,
+    before: Option<&Call>,
+    after: &Call,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        audit::Change {
+            call_id: Some(&after.id),
+            actor: &audit::Actor::Staff(staff.0.id.clone()),
+            action,
+            entity: "call",
+            entity_id: after.id.as_str(),
+            before: before.and_then(audited),
+            after: audited(after),
+        },
+        now,
+    )
+}
+
 fn illegal(e: call::IllegalTransition) -> AppError {
     AppError::Conflict(e.to_string())
 }
@@ -479,6 +518,7 @@ pub async fn create_call(
                     updated_at: now,
                 };
                 store::insert(conn, &call)?;
+                record(conn, &staff, "call.created", None, &call, now)?;
                 Ok(idempotency::created(CallView::new(call, now)))
             })
         })
@@ -605,13 +645,18 @@ pub async fn update_call(
         .db
         .write(move |conn| {
             let call = managed_call(conn, &id, &staff)?;
+            let before = call.clone();
             let status = call.status(now);
-            let updated = if status == CallStatus::Draft {
+            let (updated, action) = if status == CallStatus::Draft {
                 call::transition(status, CallAction::Edit).map_err(illegal)?;
-                edit_draft(conn, call, patch, now)?
+                (edit_draft(conn, call, patch, now)?, "call.edited")
             } else {
-                extend_deadline(call, patch, status, now)?
+                (
+                    extend_deadline(call, patch, status, now)?,
+                    "call.deadline_extended",
+                )
             };
+            record(conn, &staff, action, Some(&before), &updated, now)?;
             let expected = updated.phase;
             if !store::update(conn, &updated, expected)? {
                 return Err(AppError::Conflict(
@@ -749,6 +794,7 @@ pub async fn publish_call(
                         "some of the call's themes no longer have seats; edit the themes or the seat plan".into(),
                     ));
                 }
+                let before = call.clone();
                 let published = Call {
                     phase,
                     published_at: Some(now),
@@ -758,6 +804,7 @@ pub async fn publish_call(
                 if !store::update(conn, &published, CallPhase::Draft)? {
                     return Err(AppError::Conflict("the call was published meanwhile".into()));
                 }
+                record(conn, &staff, "call.published", Some(&before), &published, now)?;
                 Ok(published)
             })
         .await?;
@@ -793,6 +840,7 @@ pub async fn start_review(
             let call = managed_call(conn, &id, &staff)?;
             let phase =
                 call::transition(call.status(now), CallAction::StartReview).map_err(illegal)?;
+            let before = call.clone();
             let reviewing = Call {
                 phase,
                 review_started_at: Some(now),
@@ -804,6 +852,14 @@ pub async fn start_review(
                     "the call changed meanwhile; read it again".into(),
                 ));
             }
+            record(
+                conn,
+                &staff,
+                "call.review_started",
+                Some(&before),
+                &reviewing,
+                now,
+            )?;
             Ok(reviewing)
         })
         .await?;

@@ -37,6 +37,7 @@ Staff authenticate with `Authorization: Bearer <token>`.",
         (name = "councils", description = "JANE and paikallis-JANEs, their seats, members and coverage"),
         (name = "calls", description = "Open calls (avoin haku) and their life cycle"),
         (name = "applications", description = "Applying to a call; the applicant's own view; staff lists"),
+        (name = "review", description = "The selection committee: members, rubric, conflicts of interest, reviews, ranking, audit, exports"),
         (name = "notifications", description = "The email outbox and the per-call email templates"),
     )
 )]

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod limits;
 pub mod notifications;
 pub mod reference;
+pub mod review;
 pub mod rules;
 pub mod users;
 
@@ -94,6 +95,20 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(applications::withdraw_application)
                 .service(applications::list_applications)
                 .service(applications::application_summary)
+                // review
+                .service(review::set_committee)
+                .service(review::get_committee)
+                .service(review::get_rubric)
+                .service(review::set_rubric)
+                .service(review::declare_conflict)
+                .service(review::list_conflicts)
+                .service(review::save_review)
+                .service(review::application_reviews)
+                .service(review::get_ranking)
+                .service(review::review_progress)
+                .service(review::call_audit)
+                .service(review::applications_csv)
+                .service(review::ranking_csv)
                 // email
                 .service(notifications::list_notifications)
                 .service(notifications::get_notification)

@@ -98,6 +98,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         closing_reminder_queued_at -> Nullable<Timestamp>,
+        rubric_json -> Nullable<Text>,
     }
 }
 
@@ -125,6 +126,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_templates,
     applications,
     idempotency_keys,
+    committee_members,
+    conflicts,
+    reviews,
+    audit_log,
 );
 
 diesel::table! {
@@ -204,3 +209,56 @@ diesel::table! {
 }
 
 diesel::joinable!(applications -> calls (call_id));
+
+diesel::table! {
+    committee_members (call_id, user_id) {
+        call_id -> Text,
+        user_id -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conflicts (id) {
+        id -> Text,
+        call_id -> Text,
+        application_id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        note -> Nullable<Text>,
+        declared_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> Text,
+        call_id -> Text,
+        application_id -> Text,
+        reviewer_id -> Text,
+        scores_json -> Text,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        call_id -> Nullable<Text>,
+        actor_kind -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(committee_members -> calls (call_id));
+diesel::joinable!(committee_members -> users (user_id));
+diesel::joinable!(reviews -> applications (application_id));

@@ -10,5 +10,6 @@ pub mod delivery;
 pub mod localized;
 pub mod notification;
 pub mod reference;
+pub mod scoring;
 pub mod seat_plan;
 pub mod theme;

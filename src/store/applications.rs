@@ -214,6 +214,8 @@ pub fn update(
 pub struct ListFilter {
     pub theme: Option<ThemeArea>,
     pub status: Option<ApplicationStatus>,
+    /// Applications to leave out (those the caller may not see).
+    pub exclude: Vec<ApplicationId>,
 }
 
 /// The call's applications, oldest first.
@@ -237,6 +239,9 @@ pub fn list(
     }
     if let Some(status) = filter.status {
         query = query.filter(applications::status.eq(status.as_str()));
+    }
+    if !filter.exclude.is_empty() {
+        query = query.filter(applications::id.ne_all(filter.exclude.clone()));
     }
     let rows: Vec<Row> = query.load(conn)?;
     let page = Page::from_rows(rows, page.limit, |r| r.id.to_string());
@@ -274,4 +279,29 @@ pub fn counts(
             ))
         })
         .collect())
+}
+
+/// The call's submitted (not withdrawn) applications, oldest first.
+pub fn submitted_of_call(conn: &mut DbConn, call: &CallId) -> Result<Vec<Application>, AppError> {
+    applications::table
+        .select(Row::as_select())
+        .filter(applications::call_id.eq(call))
+        .filter(applications::status.eq(ApplicationStatus::Submitted.as_str()))
+        .order(applications::id)
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(Row::into_application)
+        .collect()
+}
+
+/// All of the call's applications, oldest first.
+pub fn all_of_call(conn: &mut DbConn, call: &CallId) -> Result<Vec<Application>, AppError> {
+    applications::table
+        .select(Row::as_select())
+        .filter(applications::call_id.eq(call))
+        .order(applications::id)
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(Row::into_application)
+        .collect()
 }

@@ -254,3 +254,29 @@ pub fn mark_closing_reminder(
     .execute(conn)?;
     Ok(changed == 1)
 }
+
+/// The call's rubric: its own, or the default one (`None` stored).
+pub fn rubric(
+    conn: &mut DbConn,
+    id: &CallId,
+) -> Result<(Vec<crate::domain::scoring::Criterion>, bool), AppError> {
+    let stored: Option<String> = calls::table
+        .select(calls::rubric_json)
+        .filter(calls::id.eq(id))
+        .get_result(conn)?;
+    Ok(match stored {
+        Some(text) => (from_json_text(&text)?, false),
+        None => (crate::domain::scoring::default_rubric(), true),
+    })
+}
+
+pub fn set_rubric(
+    conn: &mut DbConn,
+    id: &CallId,
+    criteria: &[crate::domain::scoring::Criterion],
+) -> Result<(), AppError> {
+    diesel::update(calls::table.filter(calls::id.eq(id)))
+        .set(calls::rubric_json.eq(Some(to_json_text(&criteria))))
+        .execute(conn)?;
+    Ok(())
+}

@@ -2,11 +2,13 @@
 //! they do not know about HTTP. The handlers in `api::*` call them through `Db::run`.
 
 pub mod applications;
+pub mod audit;
 pub mod calls;
 pub mod councils;
 pub mod idempotency;
 pub mod notifications;
 pub mod reference;
+pub mod review;
 pub mod seats;
 pub mod users;
 

@@ -116,6 +116,16 @@ async fn submit(app: &TestApp, round: &Round, body: Value) -> Resp {
     app.post(&round.applications()).json(body).send().await
 }
 
+/// Names the call's selection committee.
+async fn name_committee(app: &TestApp, round: &Round, members: &[&str]) {
+    app.put(&format!("/api/v1/calls/{}/committee", round.call))
+        .token(&round.secretary)
+        .json(json!({ "user_ids": members }))
+        .send()
+        .await
+        .assert_status(200);
+}
+
 /// Submits `body` as a new candidate (a fresh email) and expects it accepted.
 async fn accept(app: &TestApp, round: &Round, n: &mut usize, body: Value) -> Resp {
     *n += 1;
@@ -711,10 +721,17 @@ async fn the_applicant_edits_with_the_token_until_the_call_closes(app: TestApp) 
         .await
         .assert_problem(409);
 
-    // Staff of the council correct applications; committee members only read them.
-    let (_, committee) = app
+    // Staff of the council correct applications; committee members only read them, and only
+    // once named to the call's committee.
+    let (member, committee) = app
         .user(&round.admin, Role::Committee, &[&round.council])
         .await;
+    app.get(&url)
+        .token(&committee)
+        .send()
+        .await
+        .assert_problem(404);
+    name_committee(&app, &round, &[&member]).await;
     app.get(&url)
         .token(&committee)
         .send()
@@ -873,9 +890,13 @@ async fn staff_read_their_councils_applications(app: TestApp) {
         );
         submit(&app, &round, body).await.assert_status(201);
     }
-    let (_, committee) = app
+    let (member, committee) = app
         .user(&round.admin, Role::Committee, &[&round.council])
         .await;
+    let (_, not_named) = app
+        .user(&round.admin, Role::Committee, &[&round.council])
+        .await;
+    name_committee(&app, &round, &[&member]).await;
     let elsewhere = app
         .post("/api/v1/councils")
         .token(&round.admin)
@@ -892,6 +913,11 @@ async fn staff_read_their_councils_applications(app: TestApp) {
     }
     app.get(&url)
         .token(&stranger)
+        .send()
+        .await
+        .assert_problem(403);
+    app.get(&url)
+        .token(&not_named)
         .send()
         .await
         .assert_problem(403);

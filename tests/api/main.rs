@@ -12,5 +12,6 @@ mod mail;
 mod operations;
 mod process;
 mod reference;
+mod review;
 mod schema;
 mod users;
