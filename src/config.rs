@@ -168,11 +168,39 @@ impl Config {
                 ));
             }
         }
-        if !self.mail.from.contains('@') {
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
             return Err((
                 "mail.from",
-                format!("`{}` is not an email address", self.mail.from),
+                format!(
+                    "`{}` is not a sender such as `JANE <jane@example.org>`",
+                    self.mail.from
+                ),
             ));
+        }
+        if self.mail.smtp_timeout_secs == 0 {
+            return Err(("mail.smtp_timeout_secs", "must be at least 1".into()));
+        }
+        if self.mail.lease_secs <= self.mail.smtp_timeout_secs {
+            // A sender must finish (or give up on) a message before another may take it over.
+            return Err((
+                "mail.lease_secs",
+                "must be longer than mail.smtp_timeout_secs".into(),
+            ));
+        }
+        if self.mail.max_attempts == 0 {
+            return Err(("mail.max_attempts", "must be at least 1".into()));
+        }
+        if self.mail.retry_base_secs == 0 || self.mail.retry_max_secs < self.mail.retry_base_secs {
+            return Err((
+                "mail.retry_max_secs",
+                "must be at least mail.retry_base_secs, which must be at least 1".into(),
+            ));
+        }
+        if !(1..=1000).contains(&self.mail.batch_size) {
+            return Err(("mail.batch_size", "must be between 1 and 1000".into()));
+        }
+        if self.mail.poll_interval_ms == 0 {
+            return Err(("mail.poll_interval_ms", "must be at least 1".into()));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.filter)
             .map_err(|e| ("log.filter", format!("not a valid filter: {e}")))?;
@@ -263,6 +291,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("mail.smtp_url"), "{err}");
+        for (toml, key) in [
+            (
+                "[mail]\nlease_secs = 10\nsmtp_timeout_secs = 30",
+                "mail.lease_secs",
+            ),
+            ("[mail]\nfrom = \"nobody\"", "mail.from"),
+            (
+                "[mail]\nretry_base_secs = 100\nretry_max_secs = 10",
+                "mail.retry_max_secs",
+            ),
+            ("[mail]\nbatch_size = 0", "mail.batch_size"),
+            ("[mail]\nmax_attempts = 0", "mail.max_attempts"),
+        ] {
+            let err = with(toml).unwrap_err().to_string();
+            assert!(err.contains(key), "{toml}: {err}");
+        }
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     let mail = MailSettings::from_config(&config)?;
+    let sender_grace = mail.send_timeout + Duration::from_secs(5);
     if config.mail.smtp_url.is_empty() {
         tracing::warn!(
             outbox_dir = %config.mail.outbox_dir.display(),
@@ -80,10 +81,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // actix-web handles SIGTERM and SIGINT: it stops accepting, lets in-flight requests finish
     // (up to shutdown_timeout) and then returns.
     let served = server.run().await;
-    // Then the sender finishes the message it is on; anything unsent stays queued for next time.
+    // Then the sender finishes the message it is on (bounded by the send timeout) and gives the
+    // rest of its batch back to the queue; anything unsent goes out after the next start.
     let _ = stop_sender.send(true);
-    if let Some(sender) = sender {
-        let _ = sender.await;
+    if let Some(sender) = sender
+        && tokio::time::timeout(sender_grace, sender).await.is_err()
+    {
+        tracing::warn!(
+            "the mail sender did not stop in time; its claimed messages are retried after their lease"
+        );
     }
     served?;
     tracing::info!("jane-seats stopped");

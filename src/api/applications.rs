@@ -323,13 +323,11 @@ fn edit_url(state_public_url: &str, id: &ApplicationId, token: &str) -> String {
 )]
 #[post("/calls/{id}/applications")]
 pub async fn submit_application(
-    req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<CallId>,
     key: IdempotencyKey,
     form: Form<ApplicationForm>,
 ) -> Result<HttpResponse, AppError> {
-    state.limits.check_applications(&req)?;
     let call_id = id.into_inner();
     let now = state.now();
     let scope = format!("POST /api/v1/calls/{call_id}/applications");
@@ -591,14 +589,10 @@ fn with_etag(application: &Application, status: actix_web::http::StatusCode) -> 
 )]
 #[get("/applications/{id}")]
 pub async fn get_application(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApplicationCaller,
     id: web::Path<ApplicationId>,
 ) -> Result<HttpResponse, AppError> {
-    if matches!(caller, ApplicationCaller::Applicant { .. }) {
-        state.limits.check_applications(&req)?;
-    }
     let id = id.into_inner();
     let (application, _) = state
         .db
@@ -607,8 +601,16 @@ pub async fn get_application(
     Ok(with_etag(&application, actix_web::http::StatusCode::OK))
 }
 
-/// The version named by `If-Match` (`"3"`, `W/"3"`, or `*` for any).
-fn if_match(req: &HttpRequest, required: bool) -> Result<Option<i32>, AppError> {
+/// What `If-Match` asks for.
+enum Precondition {
+    /// `*`: any current version.
+    Any,
+    /// One of these versions (strong ETags only; a weak one never matches, RFC 9110 §13.1.1).
+    Versions(Vec<i32>),
+}
+
+/// The `If-Match` header, read as a list of ETags (`"3"`, `"3", "4"`) or `*`.
+fn if_match(req: &HttpRequest, required: bool) -> Result<Option<Precondition>, AppError> {
     let Some(value) = req.headers().get("If-Match") else {
         return if required {
             Err(AppError::PreconditionRequired(
@@ -620,26 +622,28 @@ fn if_match(req: &HttpRequest, required: bool) -> Result<Option<i32>, AppError> 
     };
     let text = value.to_str().unwrap_or("").trim();
     if text == "*" {
-        return Ok(None);
+        return Ok(Some(Precondition::Any));
     }
-    let version = text
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i32>()
-        .map_err(|_| {
-            AppError::PreconditionFailed(format!(
-                "If-Match `{text}` is not an ETag of this application"
-            ))
-        })?;
-    Ok(Some(version))
+    let versions = text
+        .split(',')
+        .map(str::trim)
+        .filter(|tag| tag.starts_with('"') && tag.ends_with('"') && tag.len() >= 2)
+        .filter_map(|tag| tag[1..tag.len() - 1].parse::<i32>().ok())
+        .collect();
+    Ok(Some(Precondition::Versions(versions)))
 }
 
-fn check_version(application: &Application, expected: Option<i32>) -> Result<(), AppError> {
+fn check_version(
+    application: &Application,
+    expected: Option<&Precondition>,
+) -> Result<(), AppError> {
     match expected {
-        Some(v) if v != application.version => Err(AppError::PreconditionFailed(format!(
-            "the application has changed since version {v} (it is now version {}); read it again",
-            application.version
-        ))),
+        Some(Precondition::Versions(versions)) if !versions.contains(&application.version) => {
+            Err(AppError::PreconditionFailed(format!(
+                "If-Match does not name the current version (\"{}\"); read the application again",
+                application.version
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -693,9 +697,6 @@ pub async fn update_application(
     id: web::Path<ApplicationId>,
     patch: RawJson,
 ) -> Result<HttpResponse, AppError> {
-    if matches!(caller, ApplicationCaller::Applicant { .. }) {
-        state.limits.check_applications(&req)?;
-    }
     let expected = if_match(&req, true)?;
     let id = id.into_inner();
     let now = state.now();
@@ -707,7 +708,7 @@ pub async fn update_application(
             if let Some(reason) = edit_refusal(editor, call.status(now), current.status) {
                 return Err(AppError::Conflict(reason));
             }
-            check_version(&current, expected)?;
+            check_version(&current, expected.as_ref())?;
             let read_only: Vec<FieldError> = ["commitments", "consent"]
                 .into_iter()
                 .filter(|k| patch.0.get(*k).is_some())
@@ -744,9 +745,13 @@ pub async fn update_application(
                 updated_at: now,
                 ..current.clone()
             };
+            let (old, new) = changed_fields(&before, &form_document(&updated));
+            if new.as_object().is_some_and(|o| o.is_empty()) {
+                // Nothing changes: the version (the ETag) stays, and nothing is logged.
+                return Ok(current);
+            }
             match store::update(conn, &updated, current.version)? {
                 Updated::Done => {
-                    let (old, new) = changed_fields(&before, &form_document(&updated));
                     audit::record(
                         conn,
                         audit::Change {
@@ -798,9 +803,6 @@ pub async fn withdraw_application(
     caller: ApplicationCaller,
     id: web::Path<ApplicationId>,
 ) -> Result<HttpResponse, AppError> {
-    if matches!(caller, ApplicationCaller::Applicant { .. }) {
-        state.limits.check_applications(&req)?;
-    }
     let expected = if_match(&req, false)?;
     let id = id.into_inner();
     let now = state.now();
@@ -812,7 +814,7 @@ pub async fn withdraw_application(
             if let Some(reason) = edit_refusal(editor, call.status(now), current.status) {
                 return Err(AppError::Conflict(reason));
             }
-            check_version(&current, expected)?;
+            check_version(&current, expected.as_ref())?;
             let withdrawn = Application {
                 status: ApplicationStatus::Withdrawn,
                 withdrawn_at: Some(now),

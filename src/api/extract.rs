@@ -229,11 +229,11 @@ pub fn parse_form<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<Form<T
             Ok(parsed) => break Some(parsed),
             Err(error) => error,
         };
-        let error = shape_error(&error.path().to_string(), &error.into_inner().to_string());
+        let (error, at) = located(&error);
         if !repaired.iter().any(|r| related(&error.field, r)) {
             errors.push(error.clone());
         }
-        if !repair::<T>(&mut value, &error) {
+        if !repair::<T>(&mut value, &error, &at) {
             break None;
         }
         repaired.push(error.field);
@@ -267,27 +267,32 @@ fn related(a: &str, b: &str) -> bool {
 }
 
 /// One step of a path such as `themes[1].theme`.
+#[derive(Debug, Clone, PartialEq)]
 enum Step {
     Key(String),
     Index(usize),
 }
 
-fn steps(path: &str) -> Option<Vec<Step>> {
-    let mut steps = Vec::new();
-    for part in path.split('.').filter(|p| !p.is_empty()) {
-        let (key, mut rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        if !key.is_empty() {
-            steps.push(Step::Key(key.to_owned()));
-        }
-        while let Some(close) = rest.find(']') {
-            steps.push(Step::Index(rest.get(1..close)?.parse().ok()?));
-            rest = &rest[close + 1..];
-        }
+/// A shape error and where it is, as steps into the body. serde reports a missing field at its
+/// parent, so its own name is added. The steps come from serde's own path rather than from the
+/// text of `field`, which cannot tell a key `a.b` from a key `b` inside `a`.
+fn located(error: &serde_path_to_error::Error<serde_json::Error>) -> (FieldError, Vec<Step>) {
+    let field_error = shape_error(&error.path().to_string(), &error.inner().to_string());
+    let mut at: Vec<Step> = error
+        .path()
+        .iter()
+        .filter_map(|segment| match segment {
+            serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
+            serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
+            _ => None,
+        })
+        .collect();
+    if field_error.code == "required"
+        && let Some(name) = error.inner().to_string().split('`').nth(1)
+    {
+        at.push(Step::Key(name.to_owned()));
     }
-    Some(steps)
+    (field_error, at)
 }
 
 fn child_mut<'a>(value: &'a mut Value, step: &Step) -> Option<&'a mut Value> {
@@ -329,11 +334,8 @@ fn slot_mut<'a>(value: &'a mut Value, parents: &[Step], last: &Step) -> Option<&
 }
 
 /// Makes `error` go away in `value`, so that parsing can go on to the next problem.
-fn repair<T: DeserializeOwned>(value: &mut Value, error: &FieldError) -> bool {
-    let Some(path) = steps(&error.field) else {
-        return false;
-    };
-    let Some((last, parents)) = path.split_last() else {
+fn repair<T: DeserializeOwned>(value: &mut Value, error: &FieldError, at: &[Step]) -> bool {
+    let Some((last, parents)) = at.split_last() else {
         return false;
     };
     if error.code == "unknown_field" {
@@ -349,7 +351,7 @@ fn repair<T: DeserializeOwned>(value: &mut Value, error: &FieldError) -> bool {
     // Whether the parse now gets past this field (to another error, or to the end).
     let passes = |value: &Value| match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(_) => true,
-        Err(e) => shape_error(&e.path().to_string(), &e.inner().to_string()).field != error.field,
+        Err(e) => located(&e).1 != at,
     };
     // serde names the expected variants of an enum in its message; any of them parses. Then
     // values of the common types. Last, whatever an unknown string makes serde list as expected
@@ -588,6 +590,15 @@ mod tests {
             field_errors(r#"[1, 2]"#),
             [(String::new(), "invalid_type".to_owned())]
         );
+    }
+
+    #[test]
+    fn keys_with_dots_or_brackets_do_not_stop_the_search() {
+        let errors = field_errors(
+            r#"{"candidate": {"email": 5}, "themes": [1, "x"], "a.b": 1, "c[0]": 2, "": 3}"#,
+        );
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(fields, ["", "a.b", "c[0]", "candidate.email", "themes[1]"]);
     }
 
     #[test]

@@ -11,7 +11,9 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::store::idempotency::{self as store, Claim, StoredResponse};
 
-/// The `Idempotency-Key` header, if sent: 1 to 255 visible ASCII characters (a UUID, say).
+/// The `Idempotency-Key` header, if sent: 16 to 255 visible ASCII characters, e.g. a UUID. The
+/// length is required because the first response is sealed under the key: a guessable key would
+/// protect it less.
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey(pub Option<String>);
 
@@ -24,8 +26,7 @@ impl FromRequest for IdempotencyKey {
             None => Ok(Self(None)),
             Some(value) => match value.to_str() {
                 Ok(text)
-                    if !text.is_empty()
-                        && text.len() <= 255
+                    if (16..=255).contains(&text.len())
                         && text.bytes().all(|b| b.is_ascii_graphic()) =>
                 {
                     Ok(Self(Some(text.to_owned())))
@@ -33,7 +34,7 @@ impl FromRequest for IdempotencyKey {
                 _ => Err(AppError::invalid(
                     "Idempotency-Key",
                     "header",
-                    "must be 1 to 255 visible ASCII characters, e.g. a UUID",
+                    "must be 16 to 255 visible ASCII characters, e.g. a UUID",
                 )),
             },
         };

@@ -5,7 +5,13 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use actix_web::HttpRequest;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, ResponseError, web};
+
+use super::AppState;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
@@ -31,18 +37,20 @@ impl RateLimits {
         }
     }
 
-    /// The client's address: the connection's peer, or (behind a trusted reverse proxy) the
-    /// first address in `X-Forwarded-For` / `Forwarded`.
+    /// The client's address: the connection's peer, or behind a trusted reverse proxy the last
+    /// address in `X-Forwarded-For`, the one the proxy itself added. Earlier entries and the
+    /// `Forwarded` header are the client's to write, so they are never used.
     fn client(&self, req: &HttpRequest) -> Option<IpAddr> {
-        if self.trust_forwarded_for {
-            let info = req.connection_info();
-            if let Some(ip) = info.realip_remote_addr().and_then(|a| {
-                a.parse::<IpAddr>()
-                    .ok()
-                    .or_else(|| a.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-            }) {
-                return Some(ip);
-            }
+        if self.trust_forwarded_for
+            && let Some(ip) = req
+                .headers()
+                .get_all("X-Forwarded-For")
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .last()
+                .and_then(|a| a.trim().parse::<IpAddr>().ok())
+        {
+            return Some(ip);
         }
         req.peer_addr().map(|a| a.ip())
     }
@@ -63,4 +71,41 @@ impl RateLimits {
             }
         })
     }
+}
+
+/// Whether a request is one of the public application requests the limit applies to: a
+/// submission, or anything done to an application with an applicant's edit token.
+fn is_public_application_request(req: &ServiceRequest) -> bool {
+    match req.match_pattern().as_deref() {
+        Some("/api/v1/calls/{id}/applications") => req.method() == Method::POST,
+        Some(pattern) if pattern.starts_with("/api/v1/applications/{id}") => req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start_matches("Bearer ")
+                    .trim()
+                    .starts_with(crate::tokens::APPLICANT_PREFIX)
+            }),
+        _ => false,
+    }
+}
+
+/// Middleware: counts public application requests before anything else is done with them (so a
+/// client sending broken bodies is limited too) and answers 429 over the limit.
+pub async fn limit_public_applications(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if is_public_application_request(&req)
+        && let Some(state) = req.app_data::<web::Data<AppState>>()
+        && let Err(refusal) = state.limits.check_applications(req.request())
+    {
+        return Ok(req
+            .into_response(refusal.error_response())
+            .map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }

@@ -152,6 +152,7 @@ pub fn app(
                 .error_handler(|_, _| AppError::NotFound("not found".into()).into()),
         )
         .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+        .wrap(from_fn(limits::limit_public_applications))
         .wrap(from_fn(telemetry::observe_requests))
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")

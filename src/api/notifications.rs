@@ -52,7 +52,7 @@ impl From<&Notification> for NotificationView {
             kind: n.kind().unwrap_or(MessageKind::StaffInvitation),
             language: Language::parse(&n.language).unwrap_or(Language::Fi),
             recipient: n.recipient.clone(),
-            subject: n.subject.clone(),
+            subject: tokens::redact(&n.subject),
             status,
             attempts: n.attempts,
             next_attempt_at: (status == DeliveryStatus::Queued)
@@ -358,24 +358,29 @@ pub async fn put_email_template(
     };
     let now = state.now();
     let language = body.language;
+    // Who may change the call is settled before what they sent is judged; the template is tried
+    // outside the write transaction, as rendering it takes time.
+    let (check_id, check_staff) = (call_id.clone(), staff.clone());
+    state
+        .db
+        .run(move |conn| managed_call(conn, &check_id, &check_staff).map(|_| ()))
+        .await?;
+    if let Err(error) = state.templates.check(kind, language, &source) {
+        let (field, message) = match error {
+            TemplateError::Subject(m) => ("subject", m),
+            TemplateError::Body(m) => ("body", m),
+        };
+        return Err(AppError::invalid(
+            field,
+            "template",
+            format!("does not render: {message}"),
+        ));
+    }
     let saved = source.clone();
-    let templates = state.templates.clone();
     state
         .db
         .write(move |conn| {
-            // Who may change the call is settled before what they sent is judged.
             managed_call(conn, &call_id, &staff)?;
-            if let Err(error) = templates.check(kind, language, &saved) {
-                let (field, message) = match error {
-                    TemplateError::Subject(m) => ("subject", m),
-                    TemplateError::Body(m) => ("body", m),
-                };
-                return Err(AppError::invalid(
-                    field,
-                    "template",
-                    format!("does not render: {message}"),
-                ));
-            }
             store::save_template_override(conn, &call_id, kind, language, &saved, &staff.0.id, now)
         })
         .await?;

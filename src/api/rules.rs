@@ -85,6 +85,10 @@ pub fn business_id(text: &str) -> Result<(), ValidationError> {
 }
 
 pub fn register_number(text: &str) -> Result<(), ValidationError> {
+    if text.trim().is_empty() {
+        // Optional: left blank in a form means not given.
+        return Ok(());
+    }
     match crate::domain::application::normalize_register_number(text) {
         Some(_) => Ok(()),
         None => Err(error(

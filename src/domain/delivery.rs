@@ -67,6 +67,41 @@ pub fn mask_email(address: &str) -> String {
     }
 }
 
+/// Masks every email address in a text (an SMTP server's reply often quotes the recipient), for
+/// logs.
+pub fn mask_emails_in(text: &str) -> String {
+    let is_local = |c: char| c.is_alphanumeric() || "._%+-!#$&'*/=?^`{|}~".contains(c);
+    let is_domain = |c: char| c.is_alphanumeric() || ".-".contains(c);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '@' {
+            // Walk back over the local part already copied, and forward over the domain.
+            let mut start = out.chars().count();
+            let copied: Vec<char> = out.chars().collect();
+            while start > 0 && is_local(copied[start - 1]) {
+                start -= 1;
+            }
+            let mut end = i + 1;
+            while end < chars.len() && is_domain(chars[end]) {
+                end += 1;
+            }
+            if start < copied.len() && end > i + 1 {
+                let local: String = copied[start..].iter().collect();
+                let domain: String = chars[i + 1..end].iter().collect();
+                out = copied[..start].iter().collect();
+                out.push_str(&mask_email(&format!("{local}@{domain}")));
+                i = end;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +151,24 @@ mod tests {
             }
         );
         assert_eq!(POLICY.decide(2, Ok(())), Outcome::Sent);
+    }
+
+    #[test]
+    fn addresses_in_server_replies_are_masked() {
+        let reply =
+            "permanent error (550): 5.1.1 <reject.secret@example.org>: Recipient address rejected";
+        assert_eq!(
+            mask_emails_in(reply),
+            "permanent error (550): 5.1.1 <r***@example.org>: Recipient address rejected"
+        );
+        assert_eq!(
+            mask_emails_in("no address here @ all"),
+            "no address here @ all"
+        );
+        assert_eq!(
+            mask_emails_in("a@b.fi and c.d@e.fi"),
+            "a***@b.fi and c***@e.fi"
+        );
     }
 
     #[test]

@@ -34,6 +34,13 @@ const BUILTIN: &[(&str, &str, &str)] = builtin!(
 
 const LAYOUT: &str = include_str!("templates/layout.html");
 
+/// Instructions a template may run (see `Environment::set_fuel`).
+const FUEL: u64 = 100_000;
+
+/// The longest rendered subject and body accepted.
+const MAX_SUBJECT: usize = 1_000;
+const MAX_BODY: usize = 100_000;
+
 /// A template's two parts, as a secretary writes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateSource {
@@ -84,6 +91,9 @@ impl Templates {
         // A misspelt variable is an error, not an empty string: that is what lets a broken
         // override be refused when it is saved rather than when a message is sent.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Templates come from secretaries too: a budget of instructions keeps a runaway loop from
+        // tying up the process (the built-in ones need a few thousand).
+        env.set_fuel(Some(FUEL));
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         for (kind, language, _) in BUILTIN {
@@ -144,6 +154,16 @@ impl Templates {
         let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
         if subject.is_empty() {
             return Err(TemplateError::Subject("renders empty".into()));
+        }
+        if subject.len() > MAX_SUBJECT {
+            return Err(TemplateError::Subject(format!(
+                "renders longer than {MAX_SUBJECT} bytes"
+            )));
+        }
+        if text.len() > MAX_BODY {
+            return Err(TemplateError::Body(format!(
+                "renders longer than {MAX_BODY} bytes"
+            )));
         }
         let text = tidy(&text);
         if text.is_empty() {
@@ -378,6 +398,22 @@ mod tests {
                 .check(MessageKind::Reserve, Language::Sv, &empty)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn runaway_templates_stop() {
+        let templates = Templates::new();
+        let runaway = TemplateSource {
+            subject: "Hei".into(),
+            body: "{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}"
+                .into(),
+        };
+        let started = std::time::Instant::now();
+        let err = templates
+            .check(MessageKind::Reserve, Language::Fi, &runaway)
+            .unwrap_err();
+        assert!(matches!(err, TemplateError::Body(_)), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::delivery::{Failure, Outcome, RetryPolicy, mask_email};
+use crate::domain::delivery::{Failure, Outcome, RetryPolicy, mask_email, mask_emails_in};
 use crate::error::AppError;
 use crate::mail::templates::Templates;
 use crate::store::notifications::{self as store, Completion, Notification};
@@ -118,7 +118,8 @@ impl Worker {
         }
     }
 
-    /// Delivers until `shutdown` turns true; a batch in progress is finished first.
+    /// Delivers until `shutdown` turns true. On shutdown the message being sent is finished (its
+    /// send is bounded by the send timeout) and the rest of the batch is given back to the queue.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(transport = %self.settings.describe(), "mail sender started");
         let mut last_housekeeping: Option<std::time::Instant> = None;
@@ -133,7 +134,7 @@ impl Worker {
                     tracing::warn!(%error, "periodic jobs failed; retrying later");
                 }
             }
-            let handled = match self.run_once().await {
+            let handled = match self.run_batch(Some(&shutdown)).await {
                 Ok(n) => n,
                 Err(error) => {
                     tracing::warn!(%error, "mail sender could not read the outbox; retrying");
@@ -169,12 +170,19 @@ impl Worker {
             .await
     }
 
-    /// Claims one batch of due messages and attempts each; returns how many were attempted.
+    /// Claims one batch of due messages and attempts each; returns how many were claimed.
     pub async fn run_once(&self) -> Result<usize, AppError> {
+        self.run_batch(None).await
+    }
+
+    fn lease_from(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        now + chrono::Duration::from_std(self.settings.lease)
+            .unwrap_or(chrono::Duration::minutes(5))
+    }
+
+    async fn run_batch(&self, shutdown: Option<&watch::Receiver<bool>>) -> Result<usize, AppError> {
         let now = self.clock.now();
-        let lease_until = now
-            + chrono::Duration::from_std(self.settings.lease)
-                .unwrap_or(chrono::Duration::minutes(5));
+        let lease_until = self.lease_from(now);
         let token = format!("{}-{}", self.name, uuid::Uuid::now_v7().simple());
         let limit = self.settings.batch_size;
         let claim = token.clone();
@@ -183,15 +191,69 @@ impl Worker {
             .write(move |conn| store::claim_due(conn, &claim, now, lease_until, limit))
             .await?;
         let count = batch.len();
-        for message in batch {
+        let mut batch = batch.into_iter();
+        while let Some(message) = batch.next() {
+            if shutdown.is_some_and(|s| *s.borrow()) {
+                self.give_back(std::iter::once(message).chain(batch.by_ref()), &token)
+                    .await;
+                break;
+            }
+            // The batch's lease started when it was claimed; the messages before this one may
+            // have used it up. Renew it for this message before sending, so that the send (which
+            // the timeout keeps shorter than the lease) always ends before another sender may take
+            // the message over. A lost claim means someone else has it: leave it alone.
+            let (now, id, claim) = (self.clock.now(), message.id.clone(), token.clone());
+            let until = self.lease_from(now);
+            let held = self
+                .db
+                .write(move |conn| store::renew_claim(conn, &id, &claim, now, until))
+                .await;
+            match held {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(error) => {
+                    tracing::warn!(%error, notification_id = %message.id, "could not renew a claim; leaving the message to its lease");
+                    continue;
+                }
+            }
             let result = self.deliver(&message).await;
             let outcome = self
                 .settings
                 .policy
                 .decide(message.attempts.max(1) as u32, result);
-            self.record(message, &token, outcome).await?;
+            let id = message.id.clone();
+            if let Err(error) = self.record(message, &token, outcome).await {
+                // The outcome is lost; the message stays claimed until its lease ends and is then
+                // tried again. The rest of the batch goes on.
+                tracing::error!(%error, notification_id = %id, "could not record a delivery outcome");
+            }
         }
         Ok(count)
+    }
+
+    /// Returns unsent claimed messages to the queue (on shutdown).
+    async fn give_back(&self, messages: impl Iterator<Item = Notification>, token: &str) {
+        let ids: Vec<_> = messages.map(|m| m.id).collect();
+        let (token, now) = (token.to_owned(), self.clock.now());
+        let released = self
+            .db
+            .write(move |conn| {
+                for id in &ids {
+                    store::release(conn, id, &token, now)?;
+                }
+                Ok(ids.len())
+            })
+            .await;
+        match released {
+            Ok(n) if n > 0 => tracing::info!(
+                messages = n,
+                "stopping: unsent messages returned to the queue"
+            ),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "stopping: unsent messages stay claimed until their lease ends")
+            }
+        }
     }
 
     async fn deliver(&self, n: &Notification) -> Result<(), Failure> {
@@ -239,26 +301,32 @@ impl Worker {
     async fn record(&self, n: Notification, token: &str, outcome: Outcome) -> Result<(), AppError> {
         let now = self.clock.now();
         let recipient = mask_email(&n.recipient);
+        // Servers quote the recipient in their replies; logs get it masked.
         match &outcome {
             Outcome::Sent => {
                 tracing::info!(notification_id = %n.id, kind = %n.kind, %recipient, attempts = n.attempts, "message sent")
             }
             Outcome::RetryAfter { delay, reason } => tracing::warn!(
                 notification_id = %n.id, kind = %n.kind, %recipient, attempts = n.attempts,
-                retry_in_secs = delay.as_secs(), reason = %reason, "message not delivered; will retry"
+                retry_in_secs = delay.as_secs(), reason = %mask_emails_in(reason), "message not delivered; will retry"
             ),
             Outcome::Failed { reason } => tracing::error!(
                 notification_id = %n.id, kind = %n.kind, %recipient, attempts = n.attempts,
-                reason = %reason, "message failed"
+                reason = %mask_emails_in(reason), "message failed"
             ),
         }
         let token = token.to_owned();
         let held = self
             .db
             .write(move |conn| {
-                let redacted = (tokens::redact(&n.body_text), tokens::redact(&n.body_html));
+                let redacted =
+                    [&n.subject, &n.body_text, &n.body_html].map(|text| tokens::redact(text));
                 let completion = match &outcome {
-                    Outcome::Sent => Completion::Sent,
+                    Outcome::Sent => Completion::Sent {
+                        subject: &redacted[0],
+                        text: &redacted[1],
+                        html: &redacted[2],
+                    },
                     Outcome::RetryAfter { delay, reason } => Completion::Retry {
                         at: now
                             + chrono::Duration::from_std(*delay)
@@ -267,14 +335,7 @@ impl Worker {
                     },
                     Outcome::Failed { reason } => Completion::Failed { reason },
                 };
-                store::complete(
-                    conn,
-                    &n.id,
-                    &token,
-                    completion,
-                    (&redacted.0, &redacted.1),
-                    now,
-                )
+                store::complete(conn, &n.id, &token, completion, now)
             })
             .await?;
         if !held {

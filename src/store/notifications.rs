@@ -162,22 +162,79 @@ pub fn claim_due(
     })
 }
 
+/// Extends the caller's claim on one message to `lease_until`, just before sending it, so that the
+/// whole of the send falls inside the lease; `Ok(false)` if the claim was lost (its lease ran out
+/// and another sender took the message), in which case the caller must not send it.
+pub fn renew_claim(
+    conn: &mut DbConn,
+    id: &NotificationId,
+    claim_token: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let changed = diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::claim_token.eq(claim_token))
+            .filter(notifications::status.eq(DeliveryStatus::Sending.as_str()))
+            .filter(notifications::lease_expires_at.gt(to_db_time(now))),
+    )
+    .set(notifications::lease_expires_at.eq(to_db_time(lease_until)))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Gives a claimed message back unsent (the sender is stopping): queued again, due now, and the
+/// attempt it was claimed for not counted.
+pub fn release(
+    conn: &mut DbConn,
+    id: &NotificationId,
+    claim_token: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::claim_token.eq(claim_token)),
+    )
+    .set((
+        notifications::status.eq(DeliveryStatus::Queued.as_str()),
+        notifications::claim_token.eq(None::<String>),
+        notifications::lease_expires_at.eq(None::<NaiveDateTime>),
+        notifications::attempts.eq(notifications::attempts - 1),
+        notifications::next_attempt_at.eq(to_db_time(now)),
+        notifications::updated_at.eq(to_db_time(now)),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// How an attempt ended, as stored.
 pub enum Completion<'a> {
-    Sent,
-    Retry { at: DateTime<Utc>, reason: &'a str },
-    Failed { reason: &'a str },
+    /// Sent: the stored subject and bodies are replaced with these copies without tokens.
+    Sent {
+        subject: &'a str,
+        text: &'a str,
+        html: &'a str,
+    },
+    Retry {
+        at: DateTime<Utc>,
+        reason: &'a str,
+    },
+    /// Given up. The message is kept as it was (tokens and all), so that a retry still sends a
+    /// working link.
+    Failed {
+        reason: &'a str,
+    },
 }
 
 /// Records the outcome of an attempt, but only if the caller still holds the claim (a sender
-/// whose lease ran out must not overwrite the outcome of the one that took over). The stored
-/// bodies are replaced with `redacted` ones once the message is out of the queue for good.
+/// whose lease ran out must not overwrite the outcome of the one that took over).
 pub fn complete(
     conn: &mut DbConn,
     id: &NotificationId,
     claim_token: &str,
     completion: Completion<'_>,
-    redacted: (&str, &str),
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     let now = to_db_time(now);
@@ -190,14 +247,19 @@ pub fn complete(
         notifications::updated_at.eq(now),
     );
     let changed = match completion {
-        Completion::Sent => diesel::update(target)
+        Completion::Sent {
+            subject,
+            text,
+            html,
+        } => diesel::update(target)
             .set((
                 released,
                 notifications::status.eq(DeliveryStatus::Sent.as_str()),
                 notifications::sent_at.eq(now),
                 notifications::last_error.eq(None::<String>),
-                notifications::body_text.eq(redacted.0),
-                notifications::body_html.eq(redacted.1),
+                notifications::subject.eq(subject),
+                notifications::body_text.eq(text),
+                notifications::body_html.eq(html),
             ))
             .execute(conn)?,
         Completion::Retry { at, reason } => diesel::update(target)
@@ -213,8 +275,6 @@ pub fn complete(
                 released,
                 notifications::status.eq(DeliveryStatus::Failed.as_str()),
                 notifications::last_error.eq(reason),
-                notifications::body_text.eq(redacted.0),
-                notifications::body_html.eq(redacted.1),
             ))
             .execute(conn)?,
     };

@@ -22,6 +22,8 @@ db_tests!(
     withdrawing,
     staff_read_their_councils_applications,
     public_endpoints_are_rate_limited,
+    the_client_address_comes_from_the_trusted_proxy,
+    if_match_is_strict_and_empty_changes_keep_the_version,
     secretaries_are_reminded_before_the_call_closes,
 );
 
@@ -544,7 +546,7 @@ async fn idempotent_retries_create_nothing_new(app: TestApp) {
             .json(body)
             .send()
     };
-    let first = send("key-1", form()).await;
+    let first = send("key-1-0123456789abcdef", form()).await;
     first.assert_status(201);
     assert_eq!(first.header("idempotent-replayed"), "");
     // The same request again, even with its keys in another order: the first response, nothing new.
@@ -556,7 +558,7 @@ async fn idempotent_retries_create_nothing_new(app: TestApp) {
         serde_json::to_string(&object).unwrap()
     })
     .unwrap();
-    let again = send("key-1", reordered).await;
+    let again = send("key-1-0123456789abcdef", reordered).await;
     again.assert_status(201);
     assert_eq!(again.header("idempotent-replayed"), "true");
     assert_eq!(again.json, first.json);
@@ -565,34 +567,56 @@ async fn idempotent_retries_create_nothing_new(app: TestApp) {
     let receipts = app.count("notifications").await;
 
     // The same key with another body is refused, and stores nothing.
-    let other = send("key-1", with(form(), "candidate.email", json!(email(2)))).await;
+    let other = send(
+        "key-1-0123456789abcdef",
+        with(form(), "candidate.email", json!(email(2))),
+    )
+    .await;
     other.assert_invalid_fields(&["Idempotency-Key"]);
     assert_eq!(app.count("applications").await, 1);
     assert_eq!(app.count("notifications").await, receipts);
     // A new key for the same candidate is a duplicate.
-    send("key-2", form()).await.assert_problem(409);
-    // A refused request does not use up its key.
-    app.set_time(utc(CLOSES));
-    send("key-3", with(form(), "candidate.email", json!(email(3))))
+    send("key-2-0123456789abcdef", form())
         .await
         .assert_problem(409);
+    // A refused request does not use up its key.
+    app.set_time(utc(CLOSES));
+    send(
+        "key-3-0123456789abcdef",
+        with(form(), "candidate.email", json!(email(3))),
+    )
+    .await
+    .assert_problem(409);
     app.set_time(utc("2027-02-10T12:00:00Z"));
-    send("key-3", with(form(), "candidate.email", json!(email(3))))
-        .await
-        .assert_status(201);
+    send(
+        "key-3-0123456789abcdef",
+        with(form(), "candidate.email", json!(email(3))),
+    )
+    .await
+    .assert_status(201);
     // The same request sent twice at once (a double tap): one application, the same answer twice.
     let body = with(form(), "candidate.email", json!(email(9)));
-    let (a, b) = futures_util::future::join(send("key-9", body.clone()), send("key-9", body)).await;
+    let (a, b) = futures_util::future::join(
+        send("key-9-0123456789abcdef", body.clone()),
+        send("key-9-0123456789abcdef", body),
+    )
+    .await;
     a.assert_status(201);
     b.assert_status(201);
     assert_eq!(a.json, b.json);
     assert_eq!(app.count("applications").await, 3);
     // After 24 hours the key is forgotten.
     app.clock.advance(Duration::hours(25));
-    let late = send("key-1", form()).await;
+    let late = send("key-1-0123456789abcdef", form()).await;
     late.assert_problem(409);
     app.post(&round.applications())
         .header("Idempotency-Key", "")
+        .json(form())
+        .send()
+        .await
+        .assert_invalid_fields(&["Idempotency-Key"]);
+    app.post(&round.applications())
+        .header("Idempotency-Key", "short-key")
         .json(form())
         .send()
         .await
@@ -1019,6 +1043,108 @@ async fn public_endpoints_are_rate_limited(app: TestApp) {
             .await
             .assert_status(200);
     }
+    // Broken bodies count too (the limit comes before the body is read), and so do requests
+    // with an edit token.
+    let app = TestApp::start_with(app.backend, |c| {
+        c.rate_limit.applications_per_minute = 30;
+        c.rate_limit.applications_burst = 3;
+    })
+    .await
+    .unwrap();
+    let round = open_call(&app).await;
+    let statuses = futures_util::future::join_all((0..4).map(|_| {
+        app.post(&round.applications())
+            .raw("application/json", "{broken")
+            .send()
+    }))
+    .await;
+    let mut codes: Vec<u16> = statuses.iter().map(|r| r.status).collect();
+    codes.sort();
+    assert_eq!(codes, [400, 400, 400, 429]);
+    app.get("/api/v1/applications/0193a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b")
+        .token(&format!("jsa_{}", "0".repeat(64)))
+        .send()
+        .await
+        .assert_problem(429);
+}
+
+/// Behind a trusted proxy, the client is the last address in X-Forwarded-For (the one the proxy
+/// added); what the client writes before it, and `Forwarded`, cannot buy it a new budget.
+async fn the_client_address_comes_from_the_trusted_proxy(app: TestApp) {
+    let app = TestApp::start_with(app.backend, |c| {
+        c.rate_limit.applications_per_minute = 30;
+        c.rate_limit.applications_burst = 2;
+        c.rate_limit.trust_forwarded_for = true;
+    })
+    .await
+    .unwrap();
+    let round = open_call(&app).await;
+    let submit_as = |n: usize, spoofed: &str| {
+        app.post(&round.applications())
+            .header("X-Forwarded-For", &format!("{spoofed}, 198.51.100.7"))
+            .header("Forwarded", &format!("for={spoofed}"))
+            .json(with(form(), "candidate.email", json!(email(n))))
+            .send()
+    };
+    submit_as(1, "10.0.0.1").await.assert_status(201);
+    submit_as(2, "10.0.0.2").await.assert_status(201);
+    submit_as(3, "10.0.0.3").await.assert_problem(429);
+    // Another client behind the same proxy has its own budget.
+    let other = app
+        .post(&round.applications())
+        .header("X-Forwarded-For", "198.51.100.8")
+        .json(with(form(), "candidate.email", json!(email(4))))
+        .send()
+        .await;
+    other.assert_status(201);
+}
+
+async fn if_match_is_strict_and_empty_changes_keep_the_version(app: TestApp) {
+    let round = open_call(&app).await;
+    let mine = submit(&app, &round, form()).await;
+    let (id, token) = (mine.str("id"), mine.str("edit_token"));
+    let url = format!("/api/v1/applications/{id}");
+    let patch = |etag: &str, body: Value| {
+        app.patch(&url)
+            .token(&token)
+            .header("If-Match", etag)
+            .json(body)
+            .send()
+    };
+    // A weak ETag never matches (RFC 9110 §13.1.1); one of a list does.
+    patch("W/\"1\"", json!({"motivation": "x"}))
+        .await
+        .assert_problem(412);
+    let res = patch("\"7\", \"1\"", json!({"motivation": "Uusi"})).await;
+    res.assert_status(200);
+    assert_eq!(res.json["version"], 2);
+    // Nothing changed, nothing happens.
+    let same = patch("\"2\"", json!({"motivation": "Uusi"})).await;
+    same.assert_status(200);
+    assert_eq!(same.json["version"], 2);
+    assert_eq!(same.header("etag"), "\"2\"");
+    let empty = patch("\"2\"", json!({})).await;
+    assert_eq!(empty.json["version"], 2);
+    // A blank register number is no register number.
+    let res = patch("\"2\"", json!({"association": {"register_number": ""}})).await;
+    res.assert_status(200);
+    assert!(res.json["association"].get("register_number").is_none());
+    let submitted = submit(
+        &app,
+        &round,
+        with(
+            with(form(), "association.register_number", json!("")),
+            "candidate.email",
+            json!(email(5)),
+        ),
+    )
+    .await;
+    submitted.assert_status(201);
+    assert!(
+        submitted.json["association"]
+            .get("register_number")
+            .is_none()
+    );
 }
 
 async fn secretaries_are_reminded_before_the_call_closes(app: TestApp) {

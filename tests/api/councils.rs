@@ -653,20 +653,20 @@ async fn creating_requests_with_an_idempotency_key_run_once(app: TestApp) {
             .json(body)
             .send()
     };
-    let first = create(&admin, "c-1", body.clone()).await;
+    let first = create(&admin, "c-1-0123456789abcdef", body.clone()).await;
     first.assert_status(201);
-    let again = create(&admin, "c-1", body.clone()).await;
+    let again = create(&admin, "c-1-0123456789abcdef", body.clone()).await;
     again.assert_status(201);
     assert_eq!(again.json, first.json);
     assert_eq!(again.header("idempotent-replayed"), "true");
     assert_eq!(app.count("councils").await, 1);
     // Another admin's key of the same name is their own.
-    let theirs = create(&other_admin, "c-1", body.clone()).await;
+    let theirs = create(&other_admin, "c-1-0123456789abcdef", body.clone()).await;
     theirs.assert_status(201);
     assert_ne!(theirs.json["id"], first.json["id"]);
     let changed = create(
         &admin,
-        "c-1",
+        "c-1-0123456789abcdef",
         json!({"name": {"fi": "Toinen"}, "kind": "regional", "municipality_codes": ["167"]}),
     )
     .await;
@@ -678,7 +678,7 @@ async fn creating_requests_with_an_idempotency_key_run_once(app: TestApp) {
     let made = app
         .post("/api/v1/users")
         .token(&admin)
-        .header("Idempotency-Key", "u-1")
+        .header("Idempotency-Key", "u-1-0123456789abcdef")
         .json(user.clone())
         .send()
         .await;
@@ -686,7 +686,7 @@ async fn creating_requests_with_an_idempotency_key_run_once(app: TestApp) {
     let replayed = app
         .post("/api/v1/users")
         .token(&admin)
-        .header("Idempotency-Key", "u-1")
+        .header("Idempotency-Key", "u-1-0123456789abcdef")
         .json(user)
         .send()
         .await;

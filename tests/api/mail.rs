@@ -29,6 +29,9 @@ backend_tests!(
     without_smtp_messages_become_eml_files,
     who_sees_the_outbox,
     call_templates_are_checked_when_saved_and_used_when_queued,
+    a_batch_that_outlives_its_lease_is_still_sent_once,
+    a_retried_receipt_still_carries_a_working_link,
+    runaway_templates_are_refused_quickly,
 );
 
 async fn with_smtp(backend: Backend) -> Option<(TestApp, SmtpSink)> {
@@ -414,7 +417,6 @@ async fn a_crashed_sender_loses_its_claim_when_the_lease_ends(backend: Backend) 
                 &id,
                 "crashed-sender",
                 jane_seats::store::notifications::Completion::Failed { reason: "late" },
-                ("", ""),
                 now,
             )
         })
@@ -702,4 +704,227 @@ async fn call_templates_are_checked_when_saved_and_used_when_queued(backend: Bac
         .send()
         .await
         .assert_problem(404);
+}
+
+/// A slow server, in real time: each message takes 0.8 s to be accepted, the lease is 2 s and the
+/// send timeout 1 s, so a batch of three outlasts its lease though no single send does. Each
+/// message's claim is renewed as its turn comes, so a second sender polling meanwhile never gets a
+/// message the first is about to send or sending, and nothing is sent twice.
+async fn a_batch_that_outlives_its_lease_is_still_sent_once(backend: Backend) {
+    let port = free_port();
+    let Some(sink) = SmtpSink::start_slow(port, 0.8) else {
+        return;
+    };
+    let app = TestApp::start(backend).await.unwrap();
+    let templates = app.templates.clone();
+    app.db
+        .run(move |conn| {
+            queue_many(conn, &templates, 3, chrono::Utc::now());
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let settings = || {
+        let mut settings =
+            jane_seats::mail::worker::MailSettings::from_config(&app.config).unwrap();
+        settings.transport = jane_seats::mail::worker::Transport::Smtp(
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")
+                .port(port)
+                .timeout(Some(Duration::from_secs(1)))
+                .build(),
+        );
+        settings.send_timeout = Duration::from_secs(1);
+        settings.lease = Duration::from_secs(2);
+        settings.batch_size = 3;
+        settings
+    };
+    let clock: std::sync::Arc<dyn jane_seats::clock::Clock> =
+        std::sync::Arc::new(jane_seats::clock::SystemClock);
+    let first = Worker::new(
+        app.db.clone(),
+        clock.clone(),
+        app.templates.clone(),
+        settings(),
+    );
+    let second = Worker::new(app.db.clone(), clock, app.templates.clone(), settings());
+    let started = std::time::Instant::now();
+    let batch = tokio::spawn(async move { first.run_once().await.unwrap() });
+    // Let the first sender claim the batch before the second starts looking.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut taken_over = 0;
+    while !batch.is_finished() && started.elapsed() < Duration::from_secs(10) {
+        taken_over += second.run_once().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(batch.await.unwrap(), 3);
+    assert!(
+        started.elapsed() > Duration::from_secs(2),
+        "the batch outlasted its lease"
+    );
+    assert_eq!(
+        taken_over, 0,
+        "the second sender found nothing it could take"
+    );
+    let received = sink.wait_for(3).await;
+    let mut ids: Vec<String> = received.iter().map(|m| m.header("Message-ID")).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((received.len(), ids.len()), (3, 3));
+}
+
+/// A receipt that failed keeps its working edit link, so retrying it later still helps the
+/// applicant; only a sent message has its token removed.
+async fn a_retried_receipt_still_carries_a_working_link(backend: Backend) {
+    let port = free_port();
+    let Some(app) = TestApp::start_with(backend, |c| {
+        c.mail.smtp_url = format!("smtp://127.0.0.1:{port}");
+        c.mail.max_attempts = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    if SmtpSink::start_on(free_port()).is_none() {
+        return;
+    }
+    let admin = app.admin().await;
+    let jane = app.regional_council(&admin).await;
+    let council = app.local_council(&admin, &jane, "Liperi", &["426"]).await;
+    app.seat_plan(&admin, &council, &["sports"]).await;
+    let call = app
+        .draft_call(&admin, &council, TestApp::call_body())
+        .await
+        .str("id");
+    app.post(&format!("/api/v1/calls/{call}/publish"))
+        .token(&admin)
+        .send()
+        .await
+        .assert_status(200);
+    app.set_time("2027-02-10T12:00:00Z".parse().unwrap());
+    let body = json!({
+        "association": {"name": "Ry", "business_id": "0112038-9", "municipality_code": "426"},
+        "theme": "sports", "role_preference": "either",
+        "candidate": {"first_name": "A", "last_name": "B", "email": "ab@example.org", "phone": "040 123 4567",
+                      "municipality_code": "426", "gender": "woman", "language": "fi"},
+        "motivation": "M", "commitments": {"has_time": true, "will_liaise": true},
+        "consent": {"privacy_notice_version": "1", "accepted": true},
+    });
+    let applied = app
+        .post(&format!("/api/v1/calls/{call}/applications"))
+        .json(body)
+        .send()
+        .await;
+    applied.assert_status(201);
+    let token = applied.str("edit_token");
+    app.worker().run_once().await.unwrap();
+    let failed = notifications(&app, &admin, "?status=failed").await;
+    assert_eq!(
+        failed.len(),
+        1,
+        "the server was down and one attempt was allowed"
+    );
+    let sink = SmtpSink::start_on(port).unwrap();
+    let id = failed[0]["id"].as_str().unwrap();
+    app.post(&format!("/api/v1/notifications/{id}/retry"))
+        .token(&admin)
+        .send()
+        .await
+        .assert_status(200);
+    app.worker().run_once().await.unwrap();
+    let received = sink.wait_for(1).await;
+    assert!(
+        received[0].text().contains(&token),
+        "the retried receipt has the working link"
+    );
+    // Once sent, the stored copy no longer has it.
+    let detail = app
+        .get(&format!("/api/v1/notifications/{id}"))
+        .token(&admin)
+        .send()
+        .await;
+    assert_eq!(detail.json["status"], "sent");
+    assert!(!detail.json["body_text"].as_str().unwrap().contains(&token));
+}
+
+async fn runaway_templates_are_refused_quickly(backend: Backend) {
+    let app = TestApp::start(backend).await.unwrap();
+    let admin = app.admin().await;
+    let jane = app.regional_council(&admin).await;
+    app.seat_plan(&admin, &jane, &["sports"]).await;
+    let call = app
+        .draft_call(&admin, &jane, TestApp::call_body())
+        .await
+        .str("id");
+    let started = std::time::Instant::now();
+    let res = app
+        .put(&format!("/api/v1/calls/{call}/email-templates/reserve"))
+        .token(&admin)
+        .json(json!({"language": "fi", "subject": "Hei",
+                     "body": "{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}"}))
+        .send()
+        .await;
+    res.assert_invalid_fields(&["body"]);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // A token-bearing link in a subject is never shown by the API.
+    let custom =
+        json!({"language": "fi", "subject": "Muokkaa: {{ edit_url }}", "body": "{{ edit_url }}"});
+    app.put(&format!(
+        "/api/v1/calls/{call}/email-templates/application_received"
+    ))
+    .token(&admin)
+    .json(custom)
+    .send()
+    .await
+    .assert_status(200);
+    let call_id = jane_seats::ids::CallId::parse(&call).unwrap();
+    let (templates, now) = (app.templates.clone(), app.clock_now());
+    let token = jane_seats::tokens::generate(jane_seats::tokens::APPLICANT_PREFIX);
+    let link = format!("https://jane.example.org/applications/x#token={token}");
+    let id = app
+        .db
+        .run(move |conn| {
+            let MessageContext::ApplicationReceived {
+                call,
+                candidate,
+                association,
+                theme,
+                ..
+            } = MessageContext::sample(MessageKind::ApplicationReceived, Language::Fi)
+            else {
+                unreachable!()
+            };
+            outbox::queue(
+                conn,
+                &templates,
+                Outgoing {
+                    language: Language::Fi,
+                    recipient: "x@example.org",
+                    call_id: Some(&call_id),
+                    application_id: None,
+                    user_id: None,
+                    context: MessageContext::ApplicationReceived {
+                        call,
+                        candidate,
+                        association,
+                        theme,
+                        edit_url: link,
+                    },
+                },
+                now,
+            )
+        })
+        .await
+        .unwrap();
+    let listed = notifications(&app, &admin, "?kind=application_received").await;
+    assert!(
+        !listed[0]["subject"].as_str().unwrap().contains(&token),
+        "{}",
+        listed[0]["subject"]
+    );
+    let detail = app
+        .get(&format!("/api/v1/notifications/{id}"))
+        .token(&admin)
+        .send()
+        .await;
+    assert!(!detail.text().contains(&token));
 }

@@ -78,6 +78,11 @@ impl SmtpSink {
     }
 
     pub fn start_on(port: u16) -> Option<Self> {
+        Self::start_slow(port, 0.0)
+    }
+
+    /// A server that takes `delay` seconds to accept each message.
+    pub fn start_slow(port: u16, delay: f64) -> Option<Self> {
         if !aiosmtpd_available() {
             return None;
         }
@@ -89,6 +94,7 @@ impl SmtpSink {
             ))
             .arg(port.to_string())
             .arg(dir.path())
+            .arg(delay.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
