@@ -12,4 +12,5 @@ pub mod notification;
 pub mod reference;
 pub mod scoring;
 pub mod seat_plan;
+pub mod selection;
 pub mod theme;

@@ -1,0 +1,891 @@
+//! Seat filling, in plain Rust: which applicant takes which seat of a call's council.
+//!
+//! The rule, in the order it decides:
+//! 1. fill as many representative seats as possible, then as many deputy seats as possible;
+//! 2. among those, the highest total selection score (the ranking's normalised score, rounded
+//!    to 0.0001; an application without counted reviews scores below every reviewed one);
+//! 3. among equal totals, the highest sum of lot numbers: each application draws a lot from
+//!    SHA-256 of the seed and its id, and the higher digest is the higher lot;
+//! 4. within a theme, the higher-scored holders sit as representatives wherever their role
+//!    preferences and the balance rule allow.
+//!
+//! subject to: a seat goes to an application of its theme in a role it asked for; one seat per
+//! application; at most `max_seats_per_association` seats per association and, if set,
+//! `max_seats_per_municipality` per municipality (an association's home municipality); and, if
+//! set, at least `min_share` of women and of men among the holders of each role who said they are
+//! a woman or a man (the Equality Act counts women and men; `other` and `undisclosed` count
+//! neither way).
+//!
+//! The optimum is exact (`search`), not a greedy guess; `exhaustive` in the tests checks it.
+
+mod explain;
+mod flow;
+mod master;
+mod search;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, HashMap};
+
+use sha2::{Digest, Sha256};
+
+pub use explain::{LeftOutReason, RuleKind, UnfilledReason};
+use search::{Column, Counted, DEPUTY, Pick, REPRESENTATIVE};
+
+use super::application::{Gender, RolePreference};
+use super::seat_plan::SeatRole;
+use super::theme::ThemeArea;
+
+/// Changes whenever the same input could give a different output.
+pub const ALGORITHM_VERSION: &str = "jane-seats/branch-and-price/2";
+
+/// Scores are compared in units of 0.0001.
+const SCORE_QUANTUM: f64 = 10_000.0;
+/// Normalised scores are means of z-scores; beyond ±100 they are clamped (never reached in
+/// practice: a z-score among k reviews is at most √(k−1)).
+const SCORE_CLAMP: i64 = 1_000_000;
+/// Limits that keep every packed objective inside `i128` with room for the row prices.
+pub const MAX_SEATS: usize = 2_000;
+pub const MAX_CANDIDATES: usize = 30_000;
+/// Search nodes before the search stops and reports its best as not proven optimal. Counted, not
+/// timed, so that the same input always gives the same output.
+pub const DEFAULT_NODE_LIMIT: u64 = 20_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The application id: draws the lot and keeps the outcome independent of input order.
+    pub key: String,
+    pub theme: ThemeArea,
+    pub preference: RolePreference,
+    /// The association's business ID (Y-tunnus).
+    pub association: String,
+    /// The association's home municipality code.
+    pub municipality: String,
+    pub gender: Gender,
+    /// The normalised score; `None` without counted reviews.
+    pub score: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeatGroup {
+    pub theme: ThemeArea,
+    pub role: SeatRole,
+    pub seats: u32,
+}
+
+/// A share in whole percent, 0..=50.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Share(u32);
+
+impl Share {
+    pub const DEFAULT: Share = Share(40);
+
+    /// From a fraction such as 0.4; whole percents from 0 to 0.5 only.
+    pub fn from_fraction(fraction: f64) -> Option<Share> {
+        let percent = fraction * 100.0;
+        let rounded = percent.round();
+        ((0.0..=50.0).contains(&rounded) && (percent - rounded).abs() < 1e-9)
+            .then_some(Share(rounded as u32))
+    }
+
+    pub fn percent(self) -> u32 {
+        self.0
+    }
+
+    pub fn fraction(self) -> f64 {
+        f64::from(self.0) / 100.0
+    }
+
+    /// Whether `part` of `whole` meets the share.
+    pub fn met_by(self, part: u32, whole: u32) -> bool {
+        part * 100 >= self.0 * whole
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    pub max_seats_per_association: u32,
+    pub max_seats_per_municipality: Option<u32>,
+    /// The balance rule; `None` turns it off.
+    pub min_share: Option<Share>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            max_seats_per_association: 1,
+            max_seats_per_municipality: None,
+            min_share: Some(Share::DEFAULT),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Instance<'a> {
+    pub groups: &'a [SeatGroup],
+    pub candidates: &'a [Candidate],
+    pub rules: Rules,
+    pub seed: &'a str,
+    pub node_limit: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectionError {
+    #[error("a selection handles at most {MAX_SEATS} seats")]
+    TooManySeats,
+    #[error("a selection handles at most {MAX_CANDIDATES} applications")]
+    TooManyCandidates,
+    #[error("max_seats_per_association must be at least 1")]
+    AssociationLimitZero,
+    #[error("max_seats_per_municipality must be at least 1")]
+    MunicipalityLimitZero,
+}
+
+/// The holders of one seat group, best first, and why its other seats stay empty.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupOutcome {
+    pub holders: Vec<usize>,
+    /// One entry per empty seat.
+    pub unfilled: Vec<UnfilledReason>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeftOut {
+    pub candidate: usize,
+    pub reasons: Vec<LeftOutReason>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Objective {
+    pub representatives: u32,
+    pub deputies: u32,
+    /// Sum of the holders' scores as compared (0.0001 units; unscored holders count as −100.0001).
+    pub total_score: f64,
+    pub lot_sum: u64,
+    /// The search finished: no assignment is better under the rule.
+    pub proven_optimal: bool,
+    pub search_nodes: u64,
+}
+
+/// A change to one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleChange {
+    AssociationLimit {
+        from: u32,
+        to: u32,
+    },
+    /// `to: None` removes the limit.
+    MunicipalityLimit {
+        from: u32,
+        to: Option<u32>,
+    },
+    /// `to: None` turns the rule off.
+    GenderBalance {
+        from: Share,
+        to: Option<Share>,
+    },
+}
+
+impl RuleChange {
+    /// How far the change goes, relative to the rule: compared to name the smallest relaxation.
+    fn size(&self) -> f64 {
+        match *self {
+            Self::AssociationLimit { from, to } => f64::from(to - from) / f64::from(from),
+            Self::MunicipalityLimit { from, to } => {
+                to.map_or(f64::INFINITY, |to| f64::from(to - from) / f64::from(from))
+            }
+            Self::GenderBalance { from, to } => {
+                let to = to.map_or(0, Share::percent);
+                f64::from(from.percent() - to) / f64::from(from.percent().max(1))
+            }
+        }
+    }
+
+    pub fn rule(&self) -> RuleKind {
+        match self {
+            Self::AssociationLimit { .. } => RuleKind::AssociationLimit,
+            Self::MunicipalityLimit { .. } => RuleKind::MunicipalityLimit,
+            Self::GenderBalance { .. } => RuleKind::GenderBalance,
+        }
+    }
+
+    fn apply(&self, rules: &mut Rules) {
+        match *self {
+            Self::AssociationLimit { to, .. } => rules.max_seats_per_association = to,
+            Self::MunicipalityLimit { to, .. } => rules.max_seats_per_municipality = to,
+            Self::GenderBalance { to, .. } => rules.min_share = to,
+        }
+    }
+}
+
+/// Changes that, applied together, let the rules fill every seat that has an eligible applicant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relaxation {
+    pub changes: Vec<RuleChange>,
+}
+
+impl Relaxation {
+    pub fn apply(&self, rules: Rules) -> Rules {
+        let mut rules = rules;
+        for change in &self.changes {
+            change.apply(&mut rules);
+        }
+        rules
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// In the order of `Instance::groups`.
+    pub groups: Vec<GroupOutcome>,
+    /// Every candidate not selected, in input order.
+    pub left_out: Vec<LeftOut>,
+    pub objective: Objective,
+    /// Each candidate's lot number (0 = lowest), in input order.
+    pub lots: Vec<u32>,
+    /// Empty when the rules fill every seat that has an eligible applicant; otherwise the
+    /// smallest relaxation first.
+    pub relaxations: Vec<Relaxation>,
+    /// Representatives and deputies that could be filled without the rules.
+    pub fillable: (u32, u32),
+}
+
+/// The lot of each candidate: the rank of SHA-256(seed, "\n", key) among all candidates.
+pub fn draw_lots(seed: &str, keys: &[&str]) -> Vec<u32> {
+    let mut digests: Vec<([u8; 32], usize)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let mut h = Sha256::new();
+            h.update(seed.as_bytes());
+            h.update(b"\n");
+            h.update(key.as_bytes());
+            (h.finalize().into(), i)
+        })
+        .collect();
+    digests.sort_unstable();
+    let mut lots = vec![0; keys.len()];
+    for (rank, (_, i)) in digests.into_iter().enumerate() {
+        lots[i] = rank as u32;
+    }
+    lots
+}
+
+/// A score as compared: 0.0001 units, clamped; no score is below every score.
+pub fn quantized_score(score: Option<f64>) -> i64 {
+    match score {
+        Some(s) if s.is_finite() => {
+            ((s * SCORE_QUANTUM).round() as i64).clamp(-SCORE_CLAMP, SCORE_CLAMP)
+        }
+        _ => -SCORE_CLAMP - 1,
+    }
+}
+
+/// The solver's view of an instance: indices instead of names.
+struct Prepared {
+    problem: search::Problem,
+    lots: Vec<u32>,
+    quantized: Vec<i64>,
+}
+
+fn role_index(role: SeatRole) -> u8 {
+    match role {
+        SeatRole::Representative => REPRESENTATIVE,
+        SeatRole::Deputy => DEPUTY,
+    }
+}
+
+fn role_of(index: u8) -> SeatRole {
+    if index == REPRESENTATIVE {
+        SeatRole::Representative
+    } else {
+        SeatRole::Deputy
+    }
+}
+
+fn allows(preference: RolePreference, role: SeatRole) -> bool {
+    !matches!(
+        (preference, role),
+        (RolePreference::Representative, SeatRole::Deputy)
+            | (RolePreference::Deputy, SeatRole::Representative)
+    )
+}
+
+fn counted(gender: Gender) -> Counted {
+    match gender {
+        Gender::Woman => Counted::Woman,
+        Gender::Man => Counted::Man,
+        Gender::Other | Gender::Undisclosed => Counted::Neither,
+    }
+}
+
+/// The balance rows for a share p/100: per role, women's row p·M − (100−p)·W ≤ 0 and men's row
+/// p·W − (100−p)·M ≤ 0.
+fn balance_rows(share: Option<Share>, groups: &[SeatGroup]) -> Vec<search::Row> {
+    let Some(share) = share.filter(|s| s.percent() > 0) else {
+        return Vec::new();
+    };
+    let p = i64::from(share.percent());
+    let mut rows = Vec::new();
+    for role in SeatRole::ALL {
+        if !groups.iter().any(|g| g.role == role && g.seats > 0) {
+            continue;
+        }
+        let r = role_index(role);
+        rows.push(search::Row {
+            role: r,
+            group: None,
+            woman: -(100 - p),
+            man: p,
+            rhs: 0,
+        });
+        rows.push(search::Row {
+            role: r,
+            group: None,
+            woman: p,
+            man: -(100 - p),
+            rhs: 0,
+        });
+    }
+    rows
+}
+
+fn prepare(instance: &Instance<'_>) -> Result<Prepared, SelectionError> {
+    let seats: usize = instance.groups.iter().map(|g| g.seats as usize).sum();
+    if seats > MAX_SEATS {
+        return Err(SelectionError::TooManySeats);
+    }
+    let n = instance.candidates.len();
+    if n > MAX_CANDIDATES {
+        return Err(SelectionError::TooManyCandidates);
+    }
+    if instance.rules.max_seats_per_association == 0 {
+        return Err(SelectionError::AssociationLimitZero);
+    }
+    if instance.rules.max_seats_per_municipality == Some(0) {
+        return Err(SelectionError::MunicipalityLimitZero);
+    }
+    let keys: Vec<&str> = instance.candidates.iter().map(|c| c.key.as_str()).collect();
+    let lots = draw_lots(instance.seed, &keys);
+    let quantized: Vec<i64> = instance
+        .candidates
+        .iter()
+        .map(|c| quantized_score(c.score))
+        .collect();
+
+    let mut group_index = HashMap::new();
+    let mut group_caps = Vec::new();
+    for (i, g) in instance.groups.iter().enumerate() {
+        group_index.insert((g.theme, g.role), i);
+        group_caps.push(g.seats);
+    }
+
+    // Associations by business ID; each sits in its most common stated municipality (ties: the
+    // lowest code), so that associations nest inside municipalities.
+    let mut association_ids: BTreeMap<&str, u32> = BTreeMap::new();
+    for c in instance.candidates {
+        let next = association_ids.len() as u32;
+        association_ids
+            .entry(c.association.as_str())
+            .or_insert(next);
+    }
+    let mut stated: Vec<BTreeMap<&str, u32>> = vec![BTreeMap::new(); association_ids.len()];
+    for c in instance.candidates {
+        *stated[association_ids[c.association.as_str()] as usize]
+            .entry(c.municipality.as_str())
+            .or_default() += 1;
+    }
+    let home: Vec<&str> = stated
+        .iter()
+        .map(|counts| {
+            counts
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(m, _)| *m)
+                .unwrap_or("")
+        })
+        .collect();
+    let mut municipality_ids: BTreeMap<&str, u32> = BTreeMap::new();
+    for m in &home {
+        let next = municipality_ids.len() as u32;
+        municipality_ids.entry(m).or_insert(next);
+    }
+
+    // Packing: value = reps·T_R + deps·T_D + Σ (score·M + lot), each tier above all below it.
+    let lot_base = (seats as i128) * (n as i128) + 1;
+    let max_value = i128::from(SCORE_CLAMP + 1) * lot_base + n as i128;
+    let spread = (seats as i128) * max_value;
+    let deputy_tier = 2 * spread + 1;
+    let representative_tier = (seats as i128 + 1) * deputy_tier + 2 * spread + 1;
+    debug_assert!(representative_tier < 1i128 << 72);
+
+    let apps = instance
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let association = association_ids[c.association.as_str()];
+            let group_for = |role: SeatRole| {
+                if !allows(c.preference, role) {
+                    return None;
+                }
+                group_index
+                    .get(&(c.theme, role))
+                    .filter(|&&g| instance.groups[g].seats > 0)
+                    .map(|&g| g as u16)
+            };
+            search::App {
+                groups: [
+                    group_for(SeatRole::Representative),
+                    group_for(SeatRole::Deputy),
+                ],
+                association,
+                municipality: municipality_ids[home[association as usize]],
+                counted: counted(c.gender),
+                value: i128::from(quantized[i]) * lot_base + i128::from(lots[i]),
+            }
+        })
+        .collect();
+    let problem = search::Problem {
+        group_caps,
+        apps,
+        associations: association_ids.len(),
+        association_cap: instance.rules.max_seats_per_association,
+        municipalities: municipality_ids.len(),
+        municipality_cap: instance.rules.max_seats_per_municipality,
+        tiers: [representative_tier, deputy_tier],
+        rows: balance_rows(instance.rules.min_share, instance.groups),
+    };
+    Ok(Prepared {
+        problem,
+        lots,
+        quantized,
+    })
+}
+
+/// Counts of holders by role and how the balance rule counts them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Balance {
+    women: [u32; 2],
+    men: [u32; 2],
+}
+
+impl Balance {
+    fn of(problem: &search::Problem, picks: &[Pick]) -> Self {
+        let mut b = Balance::default();
+        for &(app, role) in picks {
+            b.add(problem.apps[app as usize].counted, role, 1);
+        }
+        b
+    }
+
+    fn add(&mut self, who: Counted, role: u8, delta: i32) {
+        let slot = match who {
+            Counted::Woman => &mut self.women[role as usize],
+            Counted::Man => &mut self.men[role as usize],
+            Counted::Neither => return,
+        };
+        *slot = slot
+            .checked_add_signed(delta)
+            .expect("counts stay non-negative");
+    }
+
+    fn meets(&self, share: Option<Share>) -> bool {
+        let Some(share) = share else { return true };
+        (0..2).all(|r| {
+            let whole = self.women[r] + self.men[r];
+            share.met_by(self.women[r], whole) && share.met_by(self.men[r], whole)
+        })
+    }
+}
+
+/// The most representatives, then deputies, each theme could have without any rule but role
+/// preferences.
+fn fillable_per_group(instance: &Instance<'_>) -> Vec<u32> {
+    instance
+        .groups
+        .iter()
+        .map(|g| {
+            let in_theme = instance.candidates.iter().filter(|c| c.theme == g.theme);
+            let (mut only_rep, mut only_dep, mut either) = (0u32, 0u32, 0u32);
+            for c in in_theme {
+                match c.preference {
+                    RolePreference::Representative => only_rep += 1,
+                    RolePreference::Deputy => only_dep += 1,
+                    RolePreference::Either => either += 1,
+                }
+            }
+            let rep_seats = instance
+                .groups
+                .iter()
+                .find(|o| o.theme == g.theme && o.role == SeatRole::Representative)
+                .map_or(0, |o| o.seats);
+            let reps = rep_seats.min(only_rep + either);
+            match g.role {
+                SeatRole::Representative => reps,
+                SeatRole::Deputy => {
+                    let either_left = either - reps.saturating_sub(only_rep);
+                    g.seats.min(only_dep + either_left)
+                }
+            }
+        })
+        .collect()
+}
+
+/// Within each theme, puts the higher-scored holder in the representative seat wherever both
+/// holders' preferences and the balance rule allow the swap.
+fn order_roles(problem: &search::Problem, picks: &mut [Pick], share: Option<Share>) {
+    let mut balance = Balance::of(problem, picks);
+    loop {
+        let mut swapped = false;
+        // The best deputy below whom a representative sits, per theme.
+        'pairs: for d in 0..picks.len() {
+            let (da, drole) = picks[d];
+            if drole != DEPUTY {
+                continue;
+            }
+            let dapp = &problem.apps[da as usize];
+            let Some(rep_group) = dapp.groups[REPRESENTATIVE as usize] else {
+                continue;
+            };
+            for r in 0..picks.len() {
+                let (ra, rrole) = picks[r];
+                if rrole != REPRESENTATIVE {
+                    continue;
+                }
+                let rapp = &problem.apps[ra as usize];
+                if rapp.groups[REPRESENTATIVE as usize] != Some(rep_group)
+                    || rapp.groups[DEPUTY as usize] != dapp.groups[DEPUTY as usize]
+                    || rapp.value >= dapp.value
+                {
+                    continue;
+                }
+                let mut after = balance;
+                after.add(dapp.counted, DEPUTY, -1);
+                after.add(dapp.counted, REPRESENTATIVE, 1);
+                after.add(rapp.counted, REPRESENTATIVE, -1);
+                after.add(rapp.counted, DEPUTY, 1);
+                if !after.meets(share) && balance.meets(share) {
+                    continue;
+                }
+                picks[d].1 = REPRESENTATIVE;
+                picks[r].1 = DEPUTY;
+                balance = after;
+                swapped = true;
+                break 'pairs;
+            }
+        }
+        if !swapped {
+            return;
+        }
+    }
+}
+
+/// Solves without explanations or relaxations: the assignment and whether it is proven.
+fn solve_core(
+    instance: &Instance<'_>,
+) -> Result<(Prepared, search::SearchOutcome), SelectionError> {
+    let prepared = prepare(instance)?;
+    let outcome = search::search(&prepared.problem, instance.node_limit);
+    Ok((prepared, outcome))
+}
+
+fn fills(column: &Column) -> (u32, u32) {
+    let reps = column
+        .picks
+        .iter()
+        .filter(|p| p.1 == REPRESENTATIVE)
+        .count() as u32;
+    (reps, column.picks.len() as u32 - reps)
+}
+
+/// Computes the selection.
+pub fn select(instance: &Instance<'_>) -> Result<Outcome, SelectionError> {
+    let (prepared, outcome) = solve_core(instance)?;
+    let problem = &prepared.problem;
+    let mut picks = outcome.best.picks.clone();
+    order_roles(problem, &mut picks, instance.rules.min_share);
+
+    let per_group_fillable = fillable_per_group(instance);
+    let fillable =
+        instance
+            .groups
+            .iter()
+            .zip(&per_group_fillable)
+            .fold((0, 0), |(r, d), (g, &f)| match g.role {
+                SeatRole::Representative => (r + f, d),
+                SeatRole::Deputy => (r, d + f),
+            });
+    let (representatives, deputies) = fills(&outcome.best);
+
+    let mut holders: Vec<Vec<usize>> = vec![Vec::new(); instance.groups.len()];
+    for &(app, role) in &picks {
+        let group = problem.apps[app as usize].groups[role as usize].expect("picked in a group");
+        holders[group as usize].push(app as usize);
+    }
+    for list in &mut holders {
+        list.sort_by(|&a, &b| problem.apps[b].value.cmp(&problem.apps[a].value));
+    }
+
+    let context = explain::Context {
+        instance,
+        problem,
+        picks: &picks,
+        holders: &holders,
+        proven: outcome.proven,
+    };
+    let groups = instance
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            let empty = group.seats as usize - holders[g].len();
+            let without_applicant = (group.seats - per_group_fillable[g]) as usize;
+            let mut unfilled = Vec::with_capacity(empty);
+            for k in 0..empty {
+                unfilled.push(if k < empty.saturating_sub(without_applicant) {
+                    context.blocked_seat(g)
+                } else {
+                    UnfilledReason::NoEligibleApplicant
+                });
+            }
+            GroupOutcome {
+                holders: holders[g].clone(),
+                unfilled,
+            }
+        })
+        .collect();
+    let selected: Vec<bool> = {
+        let mut s = vec![false; instance.candidates.len()];
+        for &(app, _) in &picks {
+            s[app as usize] = true;
+        }
+        s
+    };
+    let left_out = (0..instance.candidates.len())
+        .filter(|&i| !selected[i])
+        .map(|i| LeftOut {
+            candidate: i,
+            reasons: context.left_out(i),
+        })
+        .collect();
+
+    let relaxations = if (representatives, deputies) == fillable {
+        Vec::new()
+    } else {
+        relaxations(instance, fillable)?
+    };
+    Ok(Outcome {
+        groups,
+        left_out,
+        objective: Objective {
+            representatives,
+            deputies,
+            total_score: picks
+                .iter()
+                .map(|&(app, _)| prepared.quantized[app as usize] as f64)
+                .sum::<f64>()
+                / SCORE_QUANTUM,
+            lot_sum: picks
+                .iter()
+                .map(|&(app, _)| u64::from(prepared.lots[app as usize]))
+                .sum(),
+            proven_optimal: outcome.proven,
+            search_nodes: outcome.nodes,
+        },
+        lots: prepared.lots,
+        relaxations,
+        fillable,
+    })
+}
+
+/// Whether the rules fill what can be filled.
+fn fills_all(
+    instance: &Instance<'_>,
+    rules: Rules,
+    fillable: (u32, u32),
+) -> Result<bool, SelectionError> {
+    let probe = Instance {
+        rules,
+        ..instance.clone()
+    };
+    let (_, outcome) = solve_core(&probe)?;
+    Ok(fills(&outcome.best) == fillable)
+}
+
+/// The smallest value in `lo..=hi` for which `works` holds, if any; `works` is monotone.
+fn smallest_working(
+    lo: u32,
+    hi: u32,
+    mut works: impl FnMut(u32) -> Result<bool, SelectionError>,
+) -> Result<Option<u32>, SelectionError> {
+    if lo > hi || !works(hi)? {
+        return Ok(None);
+    }
+    let (mut lo, mut hi) = (lo, hi);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if works(mid)? {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Ok(Some(lo))
+}
+
+/// For each rule on its own, the least change that fills what can be filled; if none suffices
+/// alone, one combined change. Smallest first.
+fn relaxations(
+    instance: &Instance<'_>,
+    fillable: (u32, u32),
+) -> Result<Vec<Relaxation>, SelectionError> {
+    let rules = instance.rules;
+    let mut per_association: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut per_municipality: BTreeMap<&str, u32> = BTreeMap::new();
+    for c in instance.candidates {
+        *per_association.entry(&c.association).or_default() += 1;
+        *per_municipality.entry(&c.municipality).or_default() += 1;
+    }
+    let most_per_association = per_association.values().copied().max().unwrap_or(1);
+    let most_per_municipality = instance.candidates.len() as u32;
+
+    let association_change = |base: Rules| -> Result<Option<RuleChange>, SelectionError> {
+        let from = base.max_seats_per_association;
+        Ok(
+            smallest_working(from + 1, most_per_association.max(from + 1), |k| {
+                fills_all(
+                    instance,
+                    Rules {
+                        max_seats_per_association: k,
+                        ..base
+                    },
+                    fillable,
+                )
+            })?
+            .map(|to| RuleChange::AssociationLimit { from, to }),
+        )
+    };
+    let municipality_change = |base: Rules| -> Result<Option<RuleChange>, SelectionError> {
+        let Some(from) = base.max_seats_per_municipality else {
+            return Ok(None);
+        };
+        let found = smallest_working(from + 1, most_per_municipality.max(from + 1), |l| {
+            fills_all(
+                instance,
+                Rules {
+                    max_seats_per_municipality: Some(l),
+                    ..base
+                },
+                fillable,
+            )
+        })?;
+        Ok(found.map(|to| RuleChange::MunicipalityLimit { from, to: Some(to) }))
+    };
+    let balance_change = |base: Rules| -> Result<Option<RuleChange>, SelectionError> {
+        let Some(from) = base.min_share.filter(|s| s.percent() > 0) else {
+            return Ok(None);
+        };
+        // The largest share below `from` that works: search over "from − x".
+        let found = smallest_working(1, from.percent(), |drop| {
+            let share = from.percent() - drop;
+            fills_all(
+                instance,
+                Rules {
+                    min_share: (share > 0).then_some(Share(share)),
+                    ..base
+                },
+                fillable,
+            )
+        })?;
+        Ok(found.map(|drop| {
+            let share = from.percent() - drop;
+            RuleChange::GenderBalance {
+                from,
+                to: (share > 0).then_some(Share(share)),
+            }
+        }))
+    };
+
+    let mut singles: Vec<RuleChange> = [
+        association_change(rules)?,
+        municipality_change(rules)?,
+        balance_change(rules)?,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !singles.is_empty() {
+        singles.sort_by(|a, b| a.size().total_cmp(&b.size()));
+        return Ok(singles
+            .into_iter()
+            .map(|c| Relaxation { changes: vec![c] })
+            .collect());
+    }
+    // No rule alone: loosen all, then tighten each back as far as the others allow.
+    let loosest = Rules {
+        max_seats_per_association: most_per_association.max(rules.max_seats_per_association),
+        max_seats_per_municipality: None,
+        min_share: None,
+    };
+    if !fills_all(instance, loosest, fillable)? {
+        return Ok(Vec::new()); // cannot happen: without rules every fillable seat fills
+    }
+    let mut current = loosest;
+    let mut changes = Vec::new();
+    // Balance first: tightest share that still works with the others loose.
+    if let Some(from) = rules.min_share.filter(|s| s.percent() > 0) {
+        let found = smallest_working(0, from.percent(), |drop| {
+            let share = from.percent() - drop;
+            fills_all(
+                instance,
+                Rules {
+                    min_share: (share > 0).then_some(Share(share)),
+                    ..current
+                },
+                fillable,
+            )
+        })?
+        .unwrap_or(from.percent());
+        let share = from.percent() - found;
+        current.min_share = (share > 0).then_some(Share(share));
+        if found > 0 {
+            changes.push(RuleChange::GenderBalance {
+                from,
+                to: current.min_share,
+            });
+        }
+    }
+    if let Some(from) = rules.max_seats_per_municipality {
+        let to = smallest_working(from, most_per_municipality.max(from), |l| {
+            fills_all(
+                instance,
+                Rules {
+                    max_seats_per_municipality: Some(l),
+                    ..current
+                },
+                fillable,
+            )
+        })?;
+        current.max_seats_per_municipality = to;
+        if to != Some(from) {
+            changes.push(RuleChange::MunicipalityLimit { from, to });
+        }
+    }
+    let from = rules.max_seats_per_association;
+    let to = smallest_working(from, current.max_seats_per_association, |k| {
+        fills_all(
+            instance,
+            Rules {
+                max_seats_per_association: k,
+                ..current
+            },
+            fillable,
+        )
+    })?
+    .unwrap_or(current.max_seats_per_association);
+    if to != from {
+        changes.push(RuleChange::AssociationLimit { from, to });
+    }
+    Ok(vec![Relaxation { changes }])
+}

@@ -1,0 +1,749 @@
+//! The exact search: branch and price. Every rule but gender balance is a capacity in a flow
+//! network (municipality → association → application → seat group), so without the balance rule
+//! one maximum-weight flow is the optimum. The balance rule adds a few linear rows (per role: the
+//! women's and the men's share); the search prices them with the duals of a small exact master
+//! problem, bounds each branch by the priced flow, and branches on an application's role until
+//! no branch can beat the best assignment found. A bound is valid for any prices, so rounding
+//! them for the flow can only cost search time, never the optimum.
+
+use std::collections::{HashMap, HashSet};
+
+use super::flow::FlowNetwork;
+use super::master::{self, MasterColumn};
+
+/// Index of a role in `tiers` and picks: representatives 0, deputies 1.
+pub(super) const REPRESENTATIVE: u8 = 0;
+pub(super) const DEPUTY: u8 = 1;
+
+/// Fractional bits of the row prices handed to the flow. With rows of at most 2¹⁸ in absolute
+/// value, rounding costs the bound less than 2⁻⁶ of one unit of the objective.
+const PRICE_BITS: u32 = 24;
+
+/// How the balance rule counts a holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Counted {
+    Woman,
+    Man,
+    /// Gender `other` or `undisclosed`: counted neither way.
+    Neither,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct App {
+    /// The seat group this application may take as representative and as deputy, if any.
+    pub groups: [Option<u16>; 2],
+    pub association: u32,
+    pub municipality: u32,
+    pub counted: Counted,
+    /// Score and lot, packed: see `Problem::weight`.
+    pub value: i128,
+}
+
+/// One linear row: Σ over holders of `role` (of seat group `group` only, if set) of (`woman`
+/// for each woman, `man` for each man) ≤ `rhs`. The balance rule's rows have `rhs` 0; the
+/// search's count branches add rows for one group.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Row {
+    pub role: u8,
+    pub group: Option<u16>,
+    pub woman: i64,
+    pub man: i64,
+    pub rhs: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Problem {
+    pub group_caps: Vec<u32>,
+    pub apps: Vec<App>,
+    pub associations: usize,
+    pub association_cap: u32,
+    pub municipalities: usize,
+    pub municipality_cap: Option<u32>,
+    /// Weight of a filled representative seat and of a filled deputy seat: each tier outweighs
+    /// everything below it, so more representatives always win, then more deputies, then score.
+    pub tiers: [i128; 2],
+    pub rows: Vec<Row>,
+}
+
+/// An application in a role.
+pub(super) type Pick = (u32, u8);
+
+/// A complete assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Column {
+    /// Sorted.
+    pub picks: Vec<Pick>,
+    pub value: i128,
+    pub rows: Vec<i64>,
+}
+
+impl Column {
+    fn empty(rows: usize) -> Self {
+        Self {
+            picks: Vec::new(),
+            value: 0,
+            rows: vec![0; rows],
+        }
+    }
+
+    pub fn meets_rows(&self) -> bool {
+        self.rows.iter().all(|&r| r <= 0)
+    }
+}
+
+impl Problem {
+    pub fn weight(&self, (app, role): Pick) -> i128 {
+        self.tiers[role as usize] + self.apps[app as usize].value
+    }
+
+    fn row_coefficient(&self, row: &Row, (app, role): Pick) -> i64 {
+        let app = &self.apps[app as usize];
+        if row.role != role
+            || row
+                .group
+                .is_some_and(|g| app.groups[role as usize] != Some(g))
+        {
+            return 0;
+        }
+        match app.counted {
+            Counted::Woman => row.woman,
+            Counted::Man => row.man,
+            Counted::Neither => 0,
+        }
+    }
+
+    pub fn column(&self, mut picks: Vec<Pick>) -> Column {
+        picks.sort_unstable();
+        let value = picks.iter().map(|&p| self.weight(p)).sum();
+        let rows = self.row_values(&self.rows, &picks);
+        Column { picks, value, rows }
+    }
+
+    /// Each row's left-hand side minus its right-hand side: ≤ 0 where the row holds.
+    fn row_values(&self, rows: &[Row], picks: &[Pick]) -> Vec<i64> {
+        rows.iter()
+            .map(|row| {
+                picks
+                    .iter()
+                    .map(|&p| self.row_coefficient(row, p))
+                    .sum::<i64>()
+                    - row.rhs
+            })
+            .collect()
+    }
+
+    /// Women and men holding each group's seats.
+    fn gender_counts(&self, picks: &[Pick]) -> Vec<[i64; 2]> {
+        let mut counts = vec![[0i64; 2]; self.group_caps.len()];
+        for &(app, role) in picks {
+            let a = &self.apps[app as usize];
+            let g = a.groups[role as usize].expect("picked in a group") as usize;
+            match a.counted {
+                Counted::Woman => counts[g][0] += 1,
+                Counted::Man => counts[g][1] += 1,
+                Counted::Neither => {}
+            }
+        }
+        counts
+    }
+
+    /// The role of each seat group's seats.
+    fn group_roles(&self) -> Vec<u8> {
+        let mut roles = vec![REPRESENTATIVE; self.group_caps.len()];
+        for a in &self.apps {
+            for role in [REPRESENTATIVE, DEPUTY] {
+                if let Some(g) = a.groups[role as usize] {
+                    roles[g as usize] = role;
+                }
+            }
+        }
+        roles
+    }
+
+    /// Outweighs every difference in value between two assignments.
+    fn saturation_bonus(&self) -> i128 {
+        let seats: i128 = self.group_caps.iter().map(|&c| i128::from(c)).sum();
+        (seats + 1) * 2 * (self.tiers[0] + 1)
+    }
+
+    /// The largest (scaled) price handed to the flow: high enough to prove a branch
+    /// infeasible against `artificial_value`, low enough that no priced sum overflows. Any
+    /// price gives a valid bound, so the cap costs at most search time.
+    fn price_cap(&self, rows: &[Row]) -> i128 {
+        let seats: i128 = self.group_caps.iter().map(|&c| i128::from(c)).sum();
+        let coefficients: i128 = rows
+            .iter()
+            .map(|r| i128::from(r.woman.abs().max(r.man.abs()).max(r.rhs.abs()).max(1)))
+            .sum::<i128>()
+            .max(1);
+        (i128::MAX >> 3) / ((seats + 2) * coefficients)
+    }
+
+    /// The master's value for "no assignment meets the rows": below every real assignment
+    /// (each pick weighs more than zero, so every real value is ≥ 0).
+    fn artificial_value(&self) -> i128 {
+        -self.saturation_bonus()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Fixing {
+    forced: Vec<Pick>,
+    forbidden: HashSet<Pick>,
+}
+
+impl Fixing {
+    fn admits(&self, column: &Column) -> bool {
+        self.forced
+            .iter()
+            .all(|p| column.picks.binary_search(p).is_ok())
+            && !column.picks.iter().any(|p| self.forbidden.contains(p))
+    }
+}
+
+/// Caps on the women and the men holding each group's seats, for the finer network.
+type GenderCaps = [[i64; 2]];
+
+/// The best assignment under the fixing for `rows` priced at `prices` (scaled by 2^PRICE_BITS),
+/// and its priced value (also scaled). `None` when the forced picks alone break a capacity.
+///
+/// With `gender_caps`, the network routes each woman and each man through a (group, gender)
+/// node capped as given, and a flow that fills those caps is preferred above all else (the
+/// returned value then includes the bonus and means nothing; callers check the column).
+fn priced_flow(
+    problem: &Problem,
+    fixing: &Fixing,
+    rows: &[Row],
+    prices: &[i128],
+    gender_caps: Option<&GenderCaps>,
+) -> Option<(Column, i128)> {
+    let priced = |pick: Pick| -> i128 {
+        let mut w = problem.weight(pick) << PRICE_BITS;
+        for (row, price) in rows.iter().zip(prices) {
+            let c = problem.row_coefficient(row, pick);
+            if c != 0 {
+                w -= price * i128::from(c);
+            }
+        }
+        w
+    };
+    let mut group_left: Vec<i64> = problem.group_caps.iter().map(|&c| i64::from(c)).collect();
+    let mut association_left = vec![i64::from(problem.association_cap); problem.associations];
+    let mut municipality_left =
+        vec![i64::from(problem.municipality_cap.unwrap_or(u32::MAX)); problem.municipalities];
+    let mut gender_left: Option<Vec<[i64; 2]>> = gender_caps.map(<[_]>::to_vec);
+    let mut taken = vec![false; problem.apps.len()];
+    let mut forced_value: i128 = 0;
+    for &(app, role) in &fixing.forced {
+        let a = &problem.apps[app as usize];
+        let group = a.groups[role as usize].expect("a forced pick has a group") as usize;
+        group_left[group] -= 1;
+        if let (Some(left), Some(k)) = (gender_left.as_mut(), gender_slot(a.counted)) {
+            left[group][k] -= 1;
+        }
+        association_left[a.association as usize] -= 1;
+        municipality_left[a.municipality as usize] -= 1;
+        taken[app as usize] = true;
+        forced_value += priced((app, role));
+    }
+    if group_left.iter().any(|&c| c < 0)
+        || association_left.iter().any(|&c| c < 0)
+        || municipality_left.iter().any(|&c| c < 0)
+        || gender_left
+            .as_ref()
+            .is_some_and(|l| l.iter().flatten().any(|&c| c < 0))
+    {
+        return None;
+    }
+    let bonus = problem.saturation_bonus() << PRICE_BITS;
+
+    // Nodes in topological order: source, municipalities (if capped), associations,
+    // applications, (group, gender) nodes (if capped), seat groups, sink.
+    let with_municipalities = problem.municipality_cap.is_some();
+    let source = 0;
+    let municipality_base = 1;
+    let association_base = municipality_base
+        + if with_municipalities {
+            problem.municipalities
+        } else {
+            0
+        };
+    let app_base = association_base + problem.associations;
+    let gender_base = app_base + problem.apps.len();
+    let group_base = gender_base
+        + if gender_left.is_some() {
+            2 * problem.group_caps.len()
+        } else {
+            0
+        };
+    let sink = group_base + problem.group_caps.len();
+    let mut net = FlowNetwork::new(sink + 1);
+    if with_municipalities {
+        for (m, &left) in municipality_left.iter().enumerate() {
+            if left > 0 {
+                net.add_arc(source, municipality_base + m, left as u32, 0);
+            }
+        }
+    }
+    let mut association_used = vec![false; problem.associations];
+    let mut app_arcs: Vec<(Pick, usize)> = Vec::new();
+    for (i, a) in problem.apps.iter().enumerate() {
+        if taken[i] || association_left[a.association as usize] == 0 {
+            continue;
+        }
+        let mut any = false;
+        for role in [REPRESENTATIVE, DEPUTY] {
+            let Some(group) = a.groups[role as usize] else {
+                continue;
+            };
+            let pick = (i as u32, role);
+            if group_left[group as usize] == 0 || fixing.forbidden.contains(&pick) {
+                continue;
+            }
+            let routed = gender_left
+                .as_ref()
+                .zip(gender_slot(a.counted))
+                .map(|(left, k)| (left[group as usize][k], k));
+            let arc = match routed {
+                Some((0, _)) => continue,
+                Some((_, k)) => net.add_arc(
+                    app_base + i,
+                    gender_base + 2 * group as usize + k,
+                    1,
+                    priced(pick) + bonus,
+                ),
+                None => net.add_arc(app_base + i, group_base + group as usize, 1, priced(pick)),
+            };
+            app_arcs.push((pick, arc));
+            any = true;
+        }
+        if any {
+            net.add_arc(
+                association_base + a.association as usize,
+                app_base + i,
+                1,
+                0,
+            );
+            association_used[a.association as usize] = true;
+        }
+    }
+    // Associations hang under their municipality (every application of an association carries
+    // the same one; see `mod.rs`).
+    let mut association_municipality = vec![u32::MAX; problem.associations];
+    for a in &problem.apps {
+        association_municipality[a.association as usize] = a.municipality;
+    }
+    for (g, used) in association_used.iter().enumerate() {
+        if !used {
+            continue;
+        }
+        let cap = association_left[g] as u32;
+        if with_municipalities {
+            let m = association_municipality[g] as usize;
+            if municipality_left[m] > 0 {
+                net.add_arc(municipality_base + m, association_base + g, cap, 0);
+            }
+        } else {
+            net.add_arc(source, association_base + g, cap, 0);
+        }
+    }
+    if let Some(left) = &gender_left {
+        for (g, caps) in left.iter().enumerate() {
+            for (k, &cap) in caps.iter().enumerate() {
+                if cap > 0 && group_left[g] > 0 {
+                    net.add_arc(gender_base + 2 * g + k, group_base + g, cap as u32, 0);
+                }
+            }
+        }
+    }
+    for (g, &left) in group_left.iter().enumerate() {
+        if left > 0 {
+            net.add_arc(group_base + g, sink, left as u32, 0);
+        }
+    }
+    let gained = net.max_weight_flow(source, sink);
+    let mut picks = fixing.forced.clone();
+    picks.extend(
+        app_arcs
+            .iter()
+            .filter(|(_, arc)| net.flow(*arc) > 0)
+            .map(|(pick, _)| *pick),
+    );
+    Some((problem.column(picks), gained + forced_value))
+}
+
+/// The (group, gender) node a holder passes through: women 0, men 1, others none.
+fn gender_slot(counted: Counted) -> Option<usize> {
+    match counted {
+        Counted::Woman => Some(0),
+        Counted::Man => Some(1),
+        Counted::Neither => None,
+    }
+}
+
+/// A price rounded to the flow's fixed point, capped.
+fn scaled_price(price: f64, cap: i128) -> i128 {
+    let scaled = (price * (1u64 << PRICE_BITS) as f64).round();
+    if scaled.is_nan() || scaled <= 0.0 {
+        0
+    } else if scaled >= cap as f64 {
+        cap
+    } else {
+        scaled as i128
+    }
+}
+
+/// Mix weights and counts closer than this to a whole number are whole.
+const WHOLE: f64 = 1e-6;
+
+fn is_whole(v: f64) -> bool {
+    (v - v.round()).abs() <= WHOLE
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct SearchOutcome {
+    pub best: Column,
+    /// The search finished: no assignment is better than `best`.
+    pub proven: bool,
+    pub nodes: u64,
+}
+
+struct Node {
+    fixing: Fixing,
+    /// Count branches taken on the way here.
+    extra: Vec<Row>,
+    columns: Vec<Column>,
+}
+
+/// Women and men per group in the master's mix.
+fn mixed_counts(problem: &Problem, columns: &[Column], weights: &[f64]) -> Vec<[f64; 2]> {
+    let mut mix = vec![[0.0, 0.0]; problem.group_caps.len()];
+    for (column, &weight) in columns.iter().zip(weights) {
+        if weight <= WHOLE {
+            continue;
+        }
+        for (g, counts) in problem.gender_counts(&column.picks).iter().enumerate() {
+            for k in 0..2 {
+                mix[g][k] += weight * counts[k] as f64;
+            }
+        }
+    }
+    mix
+}
+
+/// The most fractional (group, gender) count of the mix, with its value.
+fn fractional_count(mix: &[[f64; 2]]) -> Option<(usize, usize, f64)> {
+    let mut best: Option<(usize, usize, f64, f64)> = None;
+    for (g, counts) in mix.iter().enumerate() {
+        for (k, &count) in counts.iter().enumerate() {
+            if is_whole(count) {
+                continue;
+            }
+            let distance = (count.fract() - 0.5).abs();
+            if best.is_none_or(|b| distance < b.3) {
+                best = Some((g, k, count, distance));
+            }
+        }
+    }
+    best.map(|(g, k, count, _)| (g, k, count))
+}
+
+/// The count branch rows: women (k = 0) or men (k = 1) of group `g` at most `at_most`, and at
+/// least `at_most + 1`.
+fn count_rows(problem: &Problem, g: usize, k: usize, at_most: i64) -> [Row; 2] {
+    let role = problem
+        .apps
+        .iter()
+        .find_map(|a| (0..2u8).find(|&r| a.groups[r as usize] == Some(g as u16)))
+        .unwrap_or(REPRESENTATIVE);
+    let (woman, man) = if k == 0 { (1, 0) } else { (0, 1) };
+    let group = Some(g as u16);
+    [
+        Row {
+            role,
+            group,
+            woman,
+            man,
+            rhs: at_most,
+        },
+        Row {
+            role,
+            group,
+            woman: -woman,
+            man: -man,
+            rhs: -(at_most + 1),
+        },
+    ]
+}
+
+/// Finds the assignment of highest value that keeps every capacity and every row.
+pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
+    let artificial = problem.artificial_value();
+    let mut incumbent = Column::empty(problem.rows.len());
+    let mut stack = vec![Node {
+        fixing: Fixing::default(),
+        extra: Vec::new(),
+        columns: vec![Column::empty(problem.rows.len())],
+    }];
+    let mut nodes = 0;
+    let mut proven = true;
+    while let Some(Node {
+        fixing,
+        extra,
+        mut columns,
+    }) = stack.pop()
+    {
+        if nodes >= node_limit {
+            proven = false;
+            break;
+        }
+        nodes += 1;
+        debug_assert!(columns.iter().all(|c| fixing.admits(c)));
+        let rows: Vec<Row> = problem.rows.iter().chain(&extra).copied().collect();
+        let price_cap = problem.price_cap(&rows);
+        let mut known: HashSet<Vec<Pick>> = columns.iter().map(|c| c.picks.clone()).collect();
+        let mut master_rows: Vec<Vec<i64>> = columns
+            .iter()
+            .map(|c| problem.row_values(&rows, &c.picks))
+            .collect();
+        // Column generation until the priced flow offers nothing new.
+        let open = loop {
+            let master_columns: Vec<MasterColumn> = columns
+                .iter()
+                .zip(&master_rows)
+                .map(|(c, r)| MasterColumn {
+                    value: c.value,
+                    rows: r.clone(),
+                })
+                .collect();
+            let solution = master::solve(rows.len(), &master_columns, artificial);
+            let prices: Vec<i128> = solution
+                .prices
+                .iter()
+                .map(|&p| scaled_price(p, price_cap))
+                .collect();
+            let Some((column, flow_value)) = priced_flow(problem, &fixing, &rows, &prices, None)
+            else {
+                break None; // the forced picks alone break a capacity
+            };
+            // The Lagrangian bound: max over assignments of value − Σ price·(row − rhs).
+            let priced_value = flow_value
+                + rows
+                    .iter()
+                    .zip(&prices)
+                    .map(|(row, price)| price * i128::from(row.rhs))
+                    .sum::<i128>();
+            let column_rows = problem.row_values(&rows, &column.picks);
+            // Any assignment that keeps the rule's rows counts, whatever this branch adds.
+            if column.meets_rows() && column.value > incumbent.value {
+                incumbent = column.clone();
+            }
+            // A valid bound for any prices: nothing here beats the incumbent.
+            if priced_value < (incumbent.value + 1) << PRICE_BITS {
+                break None;
+            }
+            let reduced = (column.value - solution.baseline) as f64
+                - solution
+                    .prices
+                    .iter()
+                    .zip(&column_rows)
+                    .map(|(p, &r)| p * r as f64)
+                    .sum::<f64>()
+                - solution.value;
+            let tolerance = 1e-9 * solution.value.abs().max(1.0);
+            if reduced > tolerance && known.insert(column.picks.clone()) {
+                columns.push(column);
+                master_rows.push(column_rows);
+                continue;
+            }
+            break Some((solution, column, priced_value));
+        };
+        let Some((solution, priced_best, bound)) = open else {
+            continue;
+        };
+        let mix = mixed_counts(problem, &columns, &solution.weights);
+        let zero_prices = vec![0; rows.len()];
+        // Rounded per role so that each role's total of women and of men is the mix's total
+        // rounded (nearest, or leaning to women, or to men: the balance rule binds one way),
+        // the largest fractions rounding up.
+        let role_of_group = problem.group_roles();
+        let totals = |caps_of: &dyn Fn(f64, usize) -> f64| -> Vec<[i64; 2]> {
+            let mut caps: Vec<[i64; 2]> = mix
+                .iter()
+                .map(|c| [c[0].floor() as i64, c[1].floor() as i64])
+                .collect();
+            for role in [REPRESENTATIVE, DEPUTY] {
+                for k in 0..2 {
+                    let members: Vec<usize> = (0..mix.len())
+                        .filter(|&g| role_of_group[g] == role)
+                        .collect();
+                    let total: f64 = members.iter().map(|&g| mix[g][k]).sum();
+                    let target = caps_of(total, k) as i64;
+                    let mut order = members.clone();
+                    order.sort_by(|&a, &b| {
+                        mix[b][k]
+                            .fract()
+                            .total_cmp(&mix[a][k].fract())
+                            .then(a.cmp(&b))
+                    });
+                    let mut have: i64 = members.iter().map(|&g| caps[g][k]).sum();
+                    for &g in &order {
+                        if have >= target {
+                            break;
+                        }
+                        if !is_whole(mix[g][k]) {
+                            caps[g][k] += 1;
+                            have += 1;
+                        }
+                    }
+                }
+            }
+            caps
+        };
+        let roundings: [&dyn Fn(f64, usize) -> f64; 3] = [
+            &|v, _| v.round(),
+            &|v, k| {
+                if k == 0 {
+                    (v - WHOLE).ceil()
+                } else {
+                    (v + WHOLE).floor()
+                }
+            },
+            &|v, k| {
+                if k == 0 {
+                    (v + WHOLE).floor()
+                } else {
+                    (v - WHOLE).ceil()
+                }
+            },
+        ];
+        let mut tried: Vec<Vec<[i64; 2]>> = Vec::new();
+        for round in roundings {
+            let caps = totals(round);
+            if tried.contains(&caps) {
+                continue;
+            }
+            if let Some((column, _)) =
+                priced_flow(problem, &fixing, &rows, &zero_prices, Some(&caps))
+                && column.value > incumbent.value
+                && column.meets_rows()
+            {
+                incumbent = column;
+            }
+            tried.push(caps);
+        }
+        if bound < (incumbent.value + 1) << PRICE_BITS {
+            continue;
+        }
+
+        if let Some((g, k, count)) = fractional_count(&mix) {
+            let at_most = count.floor() as i64;
+            let [below, above] = count_rows(problem, g, k, at_most);
+            let child = |row: Row| {
+                let mut extra = extra.clone();
+                extra.push(row);
+                Node {
+                    fixing: fixing.clone(),
+                    extra,
+                    columns: columns.clone(),
+                }
+            };
+            // Depth first, into the side the master leans to.
+            let (first, second) = if count.fract() >= 0.5 {
+                (child(above), child(below))
+            } else {
+                (child(below), child(above))
+            };
+            stack.push(second);
+            stack.push(first);
+            continue;
+        }
+
+        let Some((pick, share)) = branching_pick(&fixing, &columns, &solution, &priced_best) else {
+            continue;
+        };
+        let (with, without): (Vec<Column>, Vec<Column>) = columns
+            .into_iter()
+            .partition(|c| c.picks.binary_search(&pick).is_ok());
+        let mut forced = fixing.clone();
+        forced.forced.push(pick);
+        let mut forbidden = fixing;
+        forbidden.forbidden.insert(pick);
+        let force_child = Node {
+            fixing: forced,
+            extra: extra.clone(),
+            columns: with,
+        };
+        let forbid_child = Node {
+            fixing: forbidden,
+            extra,
+            columns: without,
+        };
+        // Depth first, into the side the master leans to.
+        if share >= 0.5 {
+            stack.push(forbid_child);
+            stack.push(force_child);
+        } else {
+            stack.push(force_child);
+            stack.push(forbid_child);
+        }
+    }
+    SearchOutcome {
+        best: incumbent,
+        proven,
+        nodes,
+    }
+}
+
+/// The pick to branch on: the one whose weight in the master's mix is most fractional; if the
+/// mix is a single assignment, one where the priced flow disagrees with it. Returned with its
+/// weight in the mix.
+fn branching_pick(
+    fixing: &Fixing,
+    columns: &[Column],
+    solution: &master::MasterSolution,
+    priced_best: &Column,
+) -> Option<(Pick, f64)> {
+    let mut shares: HashMap<Pick, f64> = HashMap::new();
+    for (column, &weight) in columns.iter().zip(&solution.weights) {
+        if weight <= WHOLE {
+            continue;
+        }
+        for pick in &column.picks {
+            *shares.entry(*pick).or_default() += weight;
+        }
+    }
+    let fractional = shares
+        .iter()
+        .filter(|(_, s)| !is_whole(**s))
+        .min_by(|(pa, sa), (pb, sb)| {
+            let da = (**sa - 0.5).abs();
+            let db = (**sb - 0.5).abs();
+            da.total_cmp(&db).then(pa.cmp(pb))
+        })
+        .map(|(p, s)| (*p, *s));
+    if fractional.is_some() {
+        return fractional;
+    }
+    // A single assignment (or none) in the mix: branch where the priced flow differs from it.
+    let mixed: Vec<Pick> = {
+        let mut v: Vec<Pick> = shares.keys().copied().collect();
+        v.sort_unstable();
+        v
+    };
+    let free = |p: &&Pick| !fixing.forced.contains(p);
+    let pick = priced_best
+        .picks
+        .iter()
+        .filter(free)
+        .find(|p| mixed.binary_search(p).is_err())
+        .or_else(|| {
+            mixed
+                .iter()
+                .filter(free)
+                .find(|p| priced_best.picks.binary_search(p).is_err())
+        })
+        .copied()?;
+    let share = shares.remove(&pick).unwrap_or_default();
+    Some((pick, share))
+}

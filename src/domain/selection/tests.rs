@@ -1,0 +1,608 @@
+//! The solver against an exhaustive search on small instances, and the rules checked on every
+//! assignment it returns.
+
+use proptest::prelude::*;
+
+use super::*;
+
+/// The objective in exact integers: (representatives, deputies, Σ score units, Σ lots).
+type Key = (u32, u32, i64, u64);
+
+fn key_of(outcome: &Outcome) -> Key {
+    (
+        outcome.objective.representatives,
+        outcome.objective.deputies,
+        (outcome.objective.total_score * SCORE_QUANTUM).round() as i64,
+        outcome.objective.lot_sum,
+    )
+}
+
+/// The association's home municipality as the rule counts it, computed independently: the
+/// generators below give every application of an association the same one.
+fn home(c: &Candidate) -> &str {
+    &c.municipality
+}
+
+/// Whether an assignment (candidate → role) keeps every rule.
+fn keeps_rules(instance: &Instance<'_>, assignment: &[Option<SeatRole>]) -> bool {
+    let rules = instance.rules;
+    for g in instance.groups {
+        let held = instance
+            .candidates
+            .iter()
+            .zip(assignment)
+            .filter(|(c, r)| c.theme == g.theme && **r == Some(g.role))
+            .count();
+        if held > g.seats as usize {
+            return false;
+        }
+    }
+    for (c, r) in instance.candidates.iter().zip(assignment) {
+        if let Some(role) = r
+            && (!allows(c.preference, *role)
+                || !instance
+                    .groups
+                    .iter()
+                    .any(|g| g.theme == c.theme && g.role == *role && g.seats > 0))
+        {
+            return false;
+        }
+    }
+    let mut per_association: HashMap<&str, u32> = HashMap::new();
+    let mut per_municipality: HashMap<&str, u32> = HashMap::new();
+    for (c, r) in instance.candidates.iter().zip(assignment) {
+        if r.is_some() {
+            *per_association.entry(&c.association).or_default() += 1;
+            *per_municipality.entry(home(c)).or_default() += 1;
+        }
+    }
+    if per_association
+        .values()
+        .any(|&n| n > rules.max_seats_per_association)
+    {
+        return false;
+    }
+    if let Some(cap) = rules.max_seats_per_municipality
+        && per_municipality.values().any(|&n| n > cap)
+    {
+        return false;
+    }
+    if let Some(share) = rules.min_share {
+        for role in SeatRole::ALL {
+            let of = |gender: Gender| {
+                instance
+                    .candidates
+                    .iter()
+                    .zip(assignment)
+                    .filter(|(c, r)| **r == Some(role) && c.gender == gender)
+                    .count() as u32
+            };
+            let (w, m) = (of(Gender::Woman), of(Gender::Man));
+            if !share.met_by(w, w + m) || !share.met_by(m, w + m) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Every assignment, the best by the rule's key.
+fn exhaustive(instance: &Instance<'_>) -> Key {
+    let n = instance.candidates.len();
+    let keys: Vec<&str> = instance.candidates.iter().map(|c| c.key.as_str()).collect();
+    let lots = draw_lots(instance.seed, &keys);
+    let mut assignment = vec![None; n];
+    let mut best: Key = (0, 0, 0, 0);
+    let mut first = true;
+    let options = [None, Some(SeatRole::Representative), Some(SeatRole::Deputy)];
+    let total = 3usize.pow(n as u32);
+    for code in 0..total {
+        let mut c = code;
+        for slot in assignment.iter_mut() {
+            *slot = options[c % 3];
+            c /= 3;
+        }
+        if !keeps_rules(instance, &assignment) {
+            continue;
+        }
+        let mut key: Key = (0, 0, 0, 0);
+        for (i, r) in assignment.iter().enumerate() {
+            match r {
+                Some(SeatRole::Representative) => key.0 += 1,
+                Some(SeatRole::Deputy) => key.1 += 1,
+                None => continue,
+            }
+            key.2 += quantized_score(instance.candidates[i].score);
+            key.3 += u64::from(lots[i]);
+        }
+        if first || key > best {
+            best = key;
+            first = false;
+        }
+    }
+    best
+}
+
+fn assignment_of(instance: &Instance<'_>, outcome: &Outcome) -> Vec<Option<SeatRole>> {
+    let mut assignment = vec![None; instance.candidates.len()];
+    for (g, group) in instance.groups.iter().zip(&outcome.groups) {
+        for &h in &group.holders {
+            assert!(assignment[h].is_none(), "one seat per application");
+            assignment[h] = Some(g.role);
+        }
+    }
+    assignment
+}
+
+fn candidate(
+    key: &str,
+    theme: ThemeArea,
+    preference: RolePreference,
+    association: &str,
+    gender: Gender,
+    score: Option<f64>,
+) -> Candidate {
+    Candidate {
+        key: key.into(),
+        theme,
+        preference,
+        association: association.into(),
+        municipality: format!("m-{}", &association[..1]),
+        gender,
+        score,
+    }
+}
+
+fn groups(spec: &[(ThemeArea, u32, u32)]) -> Vec<SeatGroup> {
+    spec.iter()
+        .flat_map(|&(theme, reps, deps)| {
+            [
+                SeatGroup {
+                    theme,
+                    role: SeatRole::Representative,
+                    seats: reps,
+                },
+                SeatGroup {
+                    theme,
+                    role: SeatRole::Deputy,
+                    seats: deps,
+                },
+            ]
+        })
+        .collect()
+}
+
+fn instance<'a>(
+    groups: &'a [SeatGroup],
+    candidates: &'a [Candidate],
+    rules: Rules,
+) -> Instance<'a> {
+    Instance {
+        groups,
+        candidates,
+        rules,
+        seed: "seed",
+        node_limit: DEFAULT_NODE_LIMIT,
+    }
+}
+
+const THEMES: [ThemeArea; 2] = [ThemeArea::Sports, ThemeArea::Culture];
+
+fn arb_candidate(index: usize) -> impl Strategy<Value = Candidate> {
+    (
+        0..2usize,
+        prop_oneof![
+            Just(RolePreference::Representative),
+            Just(RolePreference::Deputy),
+            Just(RolePreference::Either),
+            Just(RolePreference::Either),
+        ],
+        prop_oneof![Just("a1"), Just("a2"), Just("b1"), Just("b2"), Just("c1")],
+        prop_oneof![
+            3 => Just(Gender::Woman),
+            3 => Just(Gender::Man),
+            1 => Just(Gender::Other),
+            1 => Just(Gender::Undisclosed),
+        ],
+        prop_oneof![
+            1 => Just(None),
+            4 => (-3i32..=3).prop_map(|s| Some(f64::from(s) / 2.0)),
+        ],
+    )
+        .prop_map(move |(theme, preference, association, gender, score)| {
+            candidate(
+                &format!("app-{index}"),
+                THEMES[theme],
+                preference,
+                association,
+                gender,
+                score,
+            )
+        })
+}
+
+fn arb_candidates(max: usize) -> impl Strategy<Value = Vec<Candidate>> {
+    (0..=max).prop_flat_map(|n| (0..n).map(arb_candidate).collect::<Vec<_>>())
+}
+
+fn arb_rules() -> impl Strategy<Value = Rules> {
+    (
+        1u32..=2,
+        prop_oneof![Just(None), (1u32..=3).prop_map(Some)],
+        prop_oneof![
+            Just(None),
+            Just(Some(Share(40))),
+            Just(Some(Share(50))),
+            Just(Some(Share(33))),
+            Just(Some(Share(20))),
+        ],
+    )
+        .prop_map(|(a, m, s)| Rules {
+            max_seats_per_association: a,
+            max_seats_per_municipality: m,
+            min_share: s,
+        })
+}
+
+fn arb_groups() -> impl Strategy<Value = Vec<SeatGroup>> {
+    (0u32..=2, 0u32..=2, 0u32..=2, 0u32..=1)
+        .prop_map(|(r1, d1, r2, d2)| groups(&[(THEMES[0], r1, d1), (THEMES[1], r2, d2)]))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_optimum_equals_an_exhaustive_search(
+        groups in arb_groups(),
+        candidates in arb_candidates(7),
+        rules in arb_rules(),
+        seed in "[a-z]{0,6}",
+    ) {
+        let mut inst = instance(&groups, &candidates, rules);
+        inst.seed = &seed;
+        let outcome = select(&inst).unwrap();
+        prop_assert!(outcome.objective.proven_optimal);
+        prop_assert_eq!(key_of(&outcome), exhaustive(&inst));
+        let assignment = assignment_of(&inst, &outcome);
+        prop_assert!(keeps_rules(&inst, &assignment), "{:?}", outcome);
+    }
+
+    #[test]
+    fn every_applicant_left_out_has_a_reason_and_every_empty_seat_too(
+        groups in arb_groups(),
+        candidates in arb_candidates(7),
+        rules in arb_rules(),
+    ) {
+        let inst = instance(&groups, &candidates, rules);
+        let outcome = select(&inst).unwrap();
+        for left in &outcome.left_out {
+            prop_assert!(!left.reasons.is_empty());
+            prop_assert!(!left.reasons.contains(&LeftOutReason::SearchLimit));
+        }
+        for group in &outcome.groups {
+            for reason in &group.unfilled {
+                prop_assert_ne!(reason, &UnfilledReason::SearchLimit);
+                if let UnfilledReason::BlockedByRules(rules) = reason {
+                    prop_assert!(!rules.is_empty());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_named_relaxation_applied_fills_every_fillable_seat(
+        groups in arb_groups(),
+        candidates in arb_candidates(7),
+        rules in arb_rules(),
+    ) {
+        let inst = instance(&groups, &candidates, rules);
+        let outcome = select(&inst).unwrap();
+        let filled = (outcome.objective.representatives, outcome.objective.deputies);
+        if filled == outcome.fillable {
+            prop_assert!(outcome.relaxations.is_empty());
+        } else {
+            prop_assert!(!outcome.relaxations.is_empty());
+            for relaxation in &outcome.relaxations {
+                let relaxed = Instance { rules: relaxation.apply(rules), ..inst.clone() };
+                let again = select(&relaxed).unwrap();
+                prop_assert_eq!(
+                    (again.objective.representatives, again.objective.deputies),
+                    outcome.fillable,
+                    "{:?}", relaxation
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_same_input_and_seed_give_the_same_output_in_any_order(
+        groups in arb_groups(),
+        candidates in arb_candidates(7),
+        rules in arb_rules(),
+    ) {
+        let inst = instance(&groups, &candidates, rules);
+        let first = select(&inst).unwrap();
+        prop_assert_eq!(&first, &select(&inst).unwrap());
+        let mut reversed = candidates.clone();
+        reversed.reverse();
+        let other = select(&instance(&groups, &reversed, rules)).unwrap();
+        let held = |outcome: &Outcome, list: &[Candidate]| -> Vec<Vec<String>> {
+            outcome.groups.iter().map(|g| g.holders.iter().map(|&h| list[h].key.clone()).collect()).collect()
+        };
+        prop_assert_eq!(held(&first, &candidates), held(&other, &reversed));
+    }
+}
+
+#[test]
+fn fills_every_seat_even_with_negative_scores() {
+    let g = groups(&[(ThemeArea::Sports, 1, 1)]);
+    let c = [
+        candidate(
+            "a",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "a1",
+            Gender::Woman,
+            Some(-2.0),
+        ),
+        candidate(
+            "b",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "b1",
+            Gender::Man,
+            Some(-1.5),
+        ),
+    ];
+    let outcome = select(&instance(
+        &g,
+        &c,
+        Rules {
+            min_share: None,
+            ..Rules::default()
+        },
+    ))
+    .unwrap();
+    assert_eq!(outcome.objective.representatives, 1);
+    assert_eq!(outcome.objective.deputies, 1);
+    // The higher score sits as representative.
+    assert_eq!(outcome.groups[0].holders, vec![1]);
+    assert_eq!(outcome.groups[1].holders, vec![0]);
+}
+
+#[test]
+fn the_representative_outscores_the_deputy_wherever_preferences_allow() {
+    let g = groups(&[(ThemeArea::Sports, 1, 1)]);
+    let c = [
+        candidate(
+            "a",
+            ThemeArea::Sports,
+            RolePreference::Deputy,
+            "a1",
+            Gender::Woman,
+            Some(2.0),
+        ),
+        candidate(
+            "b",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "b1",
+            Gender::Man,
+            Some(1.0),
+        ),
+    ];
+    let outcome = select(&instance(
+        &g,
+        &c,
+        Rules {
+            min_share: None,
+            ..Rules::default()
+        },
+    ))
+    .unwrap();
+    // a asked for a deputy seat only: b must be the representative.
+    assert_eq!(outcome.groups[0].holders, vec![1]);
+    assert_eq!(outcome.groups[1].holders, vec![0]);
+}
+
+#[test]
+fn one_seat_per_association_by_default() {
+    let g = groups(&[(ThemeArea::Sports, 1, 0), (ThemeArea::Culture, 1, 0)]);
+    let c = [
+        candidate(
+            "a",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "a1",
+            Gender::Woman,
+            Some(2.0),
+        ),
+        candidate(
+            "b",
+            ThemeArea::Culture,
+            RolePreference::Either,
+            "a1",
+            Gender::Man,
+            Some(2.0),
+        ),
+        candidate(
+            "c",
+            ThemeArea::Culture,
+            RolePreference::Either,
+            "b1",
+            Gender::Man,
+            Some(-1.0),
+        ),
+    ];
+    let outcome = select(&instance(
+        &g,
+        &c,
+        Rules {
+            min_share: None,
+            ..Rules::default()
+        },
+    ))
+    .unwrap();
+    assert_eq!(outcome.groups[0].holders, vec![0]);
+    assert_eq!(outcome.groups[2].holders, vec![2]);
+    let left = &outcome.left_out[0];
+    assert_eq!(left.candidate, 1);
+    assert_eq!(
+        left.reasons,
+        vec![LeftOutReason::Rule {
+            rule: RuleKind::AssociationLimit,
+            role: SeatRole::Representative,
+            instead_of: Some(2)
+        }]
+    );
+}
+
+#[test]
+fn too_few_women_leaves_a_seat_and_names_the_relaxation() {
+    // Sports: three representative seats, only men applied; culture: two seats, one woman.
+    let g = groups(&[(ThemeArea::Sports, 3, 0), (ThemeArea::Culture, 2, 0)]);
+    let c = [
+        candidate(
+            "s1",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "a1",
+            Gender::Man,
+            Some(1.0),
+        ),
+        candidate(
+            "s2",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "a2",
+            Gender::Man,
+            Some(0.5),
+        ),
+        candidate(
+            "s3",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "b1",
+            Gender::Man,
+            Some(0.0),
+        ),
+        candidate(
+            "c1",
+            ThemeArea::Culture,
+            RolePreference::Either,
+            "b2",
+            Gender::Woman,
+            Some(0.0),
+        ),
+        candidate(
+            "c2",
+            ThemeArea::Culture,
+            RolePreference::Either,
+            "c1",
+            Gender::Man,
+            Some(0.0),
+        ),
+    ];
+    let outcome = select(&instance(&g, &c, Rules::default())).unwrap();
+    // With one woman, at most one man per 1.5 women: 1 woman + 1 man (50 %) is the best.
+    assert_eq!(outcome.fillable, (5, 0));
+    assert!(outcome.objective.representatives < 5);
+    let first = &outcome.relaxations[0];
+    assert_eq!(
+        first.changes,
+        vec![RuleChange::GenderBalance {
+            from: Share(40),
+            to: Some(Share(20))
+        }]
+    );
+    assert!(
+        outcome
+            .groups
+            .iter()
+            .flat_map(|g| &g.unfilled)
+            .all(|r| matches!(
+                r,
+                UnfilledReason::BlockedByRules(rules) if rules.contains(&RuleKind::GenderBalance)
+            ))
+    );
+}
+
+#[test]
+fn a_theme_without_applicants_needs_a_new_call() {
+    let g = groups(&[(ThemeArea::Sports, 1, 1)]);
+    let c = [candidate(
+        "a",
+        ThemeArea::Sports,
+        RolePreference::Representative,
+        "a1",
+        Gender::Woman,
+        Some(0.0),
+    )];
+    let outcome = select(&instance(
+        &g,
+        &c,
+        Rules {
+            min_share: None,
+            ..Rules::default()
+        },
+    ))
+    .unwrap();
+    assert_eq!(
+        outcome.groups[1].unfilled,
+        vec![UnfilledReason::NoEligibleApplicant]
+    );
+    assert!(outcome.relaxations.is_empty());
+}
+
+#[test]
+fn lots_decide_equal_scores_and_follow_the_seed() {
+    let g = groups(&[(ThemeArea::Sports, 1, 0)]);
+    let c: Vec<Candidate> = (0..6)
+        .map(|i| {
+            candidate(
+                &format!("app-{i}"),
+                ThemeArea::Sports,
+                RolePreference::Either,
+                &format!("a{i}"),
+                Gender::Woman,
+                Some(1.0),
+            )
+        })
+        .collect();
+    let winners: std::collections::BTreeSet<usize> =
+        ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"]
+            .iter()
+            .map(|seed| {
+                let mut inst = instance(
+                    &g,
+                    &c,
+                    Rules {
+                        min_share: None,
+                        ..Rules::default()
+                    },
+                );
+                inst.seed = seed;
+                let outcome = select(&inst).unwrap();
+                let winner = outcome.groups[0].holders[0];
+                // The winner holds the highest lot.
+                assert_eq!(outcome.lots[winner], 5);
+                winner
+            })
+            .collect();
+    assert!(winners.len() > 1, "different seeds draw different winners");
+}
+
+#[test]
+fn share_parsing() {
+    assert_eq!(Share::from_fraction(0.4), Some(Share(40)));
+    assert_eq!(Share::from_fraction(0.33), Some(Share(33)));
+    assert_eq!(Share::from_fraction(0.5), Some(Share(50)));
+    assert_eq!(Share::from_fraction(0.0), Some(Share(0)));
+    assert_eq!(Share::from_fraction(0.333), None);
+    assert_eq!(Share::from_fraction(0.6), None);
+    assert_eq!(Share::from_fraction(-0.1), None);
+    assert!(Share(40).met_by(2, 5));
+    assert!(!Share(40).met_by(1, 3));
+    assert!(Share(40).met_by(0, 0));
+}
