@@ -20,7 +20,17 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub mail: MailConfig,
     pub rate_limit: RateLimitConfig,
+    pub selection: SelectionConfig,
     pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionConfig {
+    /// Days a selected applicant has to confirm or decline before the seat goes to a reserve.
+    pub confirm_within_days: u32,
+    /// Applicants per theme put on the reserve list by a decision, unless it says otherwise.
+    pub reserves_per_theme: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -133,6 +143,12 @@ impl Config {
     /// Checks what the types alone cannot; names the first bad key.
     fn check(&self) -> Result<(), (&'static str, String)> {
         self.bind_addr().map_err(|e| ("server.bind", e))?;
+        if !(1..=365).contains(&self.selection.confirm_within_days) {
+            return Err((
+                "selection.confirm_within_days",
+                "must be between 1 and 365 days".into(),
+            ));
+        }
         let url = url::Url::parse(&self.server.public_url).map_err(|e| {
             (
                 "server.public_url",

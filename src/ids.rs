@@ -147,3 +147,12 @@ mod tests {
         assert!(a < b);
     }
 }
+
+id_type!(
+    /// A selection run of a call.
+    SelectionRunId
+);
+id_type!(
+    /// One time a seat was given to an application.
+    SeatHolderId
+);

@@ -328,6 +328,8 @@ pub struct SeatHolder {
     pub application_id: String,
     pub name: String,
     pub association: String,
+    /// False while the seat is offered and not yet confirmed.
+    pub confirmed: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -364,6 +366,7 @@ impl From<seats::Seat> for SeatView {
                 application_id: h.application_id,
                 name: h.name,
                 association: h.association,
+                confirmed: h.confirmed,
             }),
         }
     }
@@ -498,6 +501,8 @@ pub struct Member {
     pub association: String,
     pub theme: ThemeArea,
     pub role: SeatRole,
+    /// False while the member has not yet confirmed the seat offered to them.
+    pub confirmed: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -569,6 +574,7 @@ pub async fn members(
                     association: holder.association,
                     theme: s.theme,
                     role: s.role,
+                    confirmed: holder.confirmed,
                 })
             })
             .collect(),

@@ -38,6 +38,7 @@ Staff authenticate with `Authorization: Bearer <token>`.",
         (name = "calls", description = "Open calls (avoin haku) and their life cycle"),
         (name = "applications", description = "Applying to a call; the applicant's own view; staff lists"),
         (name = "review", description = "The selection committee: members, rubric, conflicts of interest, reviews, ranking, audit, exports"),
+        (name = "selection", description = "Seat filling: optimal, explained selection runs under the council's rules, the decision, confirmations and declines with reserves stepping in, vacancies"),
         (name = "notifications", description = "The email outbox and the per-call email templates"),
     )
 )]

@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod reference;
 pub mod review;
 pub mod rules;
+pub mod selection;
 pub mod users;
 
 use std::sync::Arc;
@@ -109,6 +110,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(review::call_audit)
                 .service(review::applications_csv)
                 .service(review::ranking_csv)
+                // selection and decision
+                .service(selection::create_run)
+                .service(selection::get_run)
+                .service(selection::decide)
+                .service(selection::confirm)
+                .service(selection::decline)
+                .service(selection::vacate)
                 // email
                 .service(notifications::list_notifications)
                 .service(notifications::get_notification)

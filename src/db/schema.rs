@@ -99,6 +99,9 @@ diesel::table! {
         updated_at -> Timestamp,
         closing_reminder_queued_at -> Nullable<Timestamp>,
         rubric_json -> Nullable<Text>,
+        selection_run_id -> Nullable<Text>,
+        meeting_reference -> Nullable<Text>,
+        decision_rules_json -> Nullable<Text>,
     }
 }
 
@@ -130,6 +133,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     conflicts,
     reviews,
     audit_log,
+    selection_runs,
+    seat_holders,
 );
 
 diesel::table! {
@@ -195,6 +200,9 @@ diesel::table! {
         submitted_at -> Timestamp,
         updated_at -> Timestamp,
         withdrawn_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        reserve_rank -> Nullable<Integer>,
+        declined_at -> Nullable<Timestamp>,
     }
 }
 
@@ -262,3 +270,38 @@ diesel::table! {
 diesel::joinable!(committee_members -> calls (call_id));
 diesel::joinable!(committee_members -> users (user_id));
 diesel::joinable!(reviews -> applications (application_id));
+
+diesel::table! {
+    selection_runs (id) {
+        id -> Text,
+        call_id -> Text,
+        seed -> Text,
+        constraints_json -> Text,
+        input_hash -> Text,
+        algorithm_version -> Text,
+        result_json -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    seat_holders (id) {
+        id -> Text,
+        seat_id -> Text,
+        call_id -> Text,
+        application_id -> Text,
+        status -> Text,
+        source -> Text,
+        reason -> Nullable<Text>,
+        offered_at -> Timestamp,
+        respond_by -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        end_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(seat_holders -> seats (seat_id));
+diesel::joinable!(seat_holders -> applications (application_id));
+diesel::joinable!(selection_runs -> calls (call_id));

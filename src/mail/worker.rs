@@ -43,6 +43,9 @@ pub struct MailSettings {
     pub message_id_domain: String,
     /// How long before a call closes its secretaries are reminded; `None`: no reminders.
     pub closing_reminder: Option<chrono::Duration>,
+    /// The whole configuration, for the offers to reserves that lapsed answers trigger (the
+    /// answer period and the links in messages).
+    pub config: Arc<Config>,
 }
 
 impl MailSettings {
@@ -81,6 +84,7 @@ impl MailSettings {
             message_id_domain: host,
             closing_reminder: (mail.closing_reminder_hours > 0)
                 .then(|| chrono::Duration::hours(i64::from(mail.closing_reminder_hours))),
+            config: Arc::new(config.clone()),
         })
     }
 
@@ -151,15 +155,21 @@ impl Worker {
         tracing::info!("mail sender stopped");
     }
 
-    /// Queues due closing reminders and forgets expired idempotency keys; returns how many
-    /// reminders were queued.
+    /// Queues due closing reminders, lets seat offers not answered in time lapse (offering the
+    /// seats to reserves) and forgets expired idempotency keys; returns how many reminders were
+    /// queued.
     pub async fn housekeeping(&self) -> Result<usize, AppError> {
         let now = self.clock.now();
         let templates = self.templates.clone();
         let within = self.settings.closing_reminder;
+        let config = self.settings.config.clone();
         self.db
             .run(move |conn| {
                 crate::store::idempotency::purge_expired(conn, now)?;
+                let lapsed = crate::api::selection::lapse_overdue(conn, &templates, &config, now)?;
+                if lapsed > 0 {
+                    tracing::info!(lapsed, "seat offers lapsed without an answer");
+                }
                 match within {
                     Some(within) => {
                         crate::mail::reminders::queue_due(conn, &templates, now, within)

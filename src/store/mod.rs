@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod reference;
 pub mod review;
 pub mod seats;
+pub mod selection;
 pub mod users;
 
 /// A keyset page: rows after `after` (an id), at most `limit` of them.

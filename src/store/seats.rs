@@ -1,15 +1,15 @@
-//! Seats of councils. A seat is filled when a decision puts a selected application in it; until
-//! the decision flow exists every seat is vacant.
+//! Seats of councils. A seat is filled while an application holds it (offered by a decision, a
+//! reserve stepping in or a deputy moving up, or confirmed); see `store::selection`.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::seats;
+use crate::db::schema::{applications, seats};
 use crate::db::{DbConn, LockableTable, to_db_time};
 use crate::domain::seat_plan::{ExistingSeat, PlanLine, SeatRole, plan_change};
 use crate::domain::theme::ThemeArea;
 use crate::error::AppError;
-use crate::ids::{CouncilId, SeatId};
+use crate::ids::{ApplicationId, CouncilId, SeatId};
 
 #[derive(Debug, Clone)]
 pub struct Seat {
@@ -27,6 +27,8 @@ pub struct Holder {
     pub application_id: String,
     pub name: String,
     pub association: String,
+    /// Until they confirm, the seat is offered to them.
+    pub confirmed: bool,
 }
 
 type SeatRow = (SeatId, CouncilId, String, String, i32);
@@ -59,6 +61,34 @@ pub fn of_councils(conn: &mut DbConn, councils: &[CouncilId]) -> Result<Vec<Seat
         .filter(seats::council_id.eq_any(councils))
         .load(conn)?;
     let mut list = rows.into_iter().map(seat).collect::<Result<Vec<_>, _>>()?;
+    let holdings = super::selection::current_of_councils(conn, councils)?;
+    if !holdings.is_empty() {
+        let ids: Vec<&ApplicationId> = holdings.iter().map(|h| &h.application_id).collect();
+        let names: Vec<(ApplicationId, String, String, String)> = applications::table
+            .select((
+                applications::id,
+                applications::candidate_first_name,
+                applications::candidate_last_name,
+                applications::association_name,
+            ))
+            .filter(applications::id.eq_any(ids))
+            .load(conn)?;
+        for seat in &mut list {
+            let Some(h) = holdings.iter().find(|h| h.seat_id == seat.id) else {
+                continue;
+            };
+            if let Some((_, first, last, association)) =
+                names.iter().find(|n| n.0 == h.application_id)
+            {
+                seat.holder = Some(Holder {
+                    application_id: h.application_id.as_str().to_owned(),
+                    name: format!("{first} {last}"),
+                    association: association.clone(),
+                    confirmed: h.status == super::selection::HoldingStatus::Confirmed,
+                });
+            }
+        }
+    }
     list.sort_by(|a, b| {
         (&a.council_id, a.theme, a.role, a.position).cmp(&(
             &b.council_id,

@@ -14,4 +14,5 @@ mod process;
 mod reference;
 mod review;
 mod schema;
+mod selection;
 mod users;

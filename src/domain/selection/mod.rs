@@ -889,3 +889,58 @@ fn relaxations(
     }
     Ok(vec![Relaxation { changes }])
 }
+
+/// A seat holder as the council's rules count them, for checking a composition after the run:
+/// overrides, reserves stepping in, deputies moving up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member<'a> {
+    pub association: &'a str,
+    pub municipality: &'a str,
+    pub gender: Gender,
+    pub role: SeatRole,
+}
+
+/// The rules a composition breaks, in rule order.
+pub fn rules_broken(members: &[Member<'_>], rules: Rules) -> Vec<RuleKind> {
+    let mut broken = Vec::new();
+    let mut per_association: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut per_municipality: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut balance = Balance::default();
+    for m in members {
+        *per_association.entry(m.association).or_default() += 1;
+        *per_municipality.entry(m.municipality).or_default() += 1;
+        balance.add(counted(m.gender), role_index(m.role), 1);
+    }
+    if per_association
+        .values()
+        .any(|&n| n > rules.max_seats_per_association)
+    {
+        broken.push(RuleKind::AssociationLimit);
+    }
+    if let Some(cap) = rules.max_seats_per_municipality
+        && per_municipality.values().any(|&n| n > cap)
+    {
+        broken.push(RuleKind::MunicipalityLimit);
+    }
+    if !balance.meets(rules.min_share) {
+        broken.push(RuleKind::GenderBalance);
+    }
+    broken
+}
+
+/// Whether `joining` may take a seat in a composition that `leaving` left: the composition after
+/// breaks no rule that the one before did not already break. (A composition decided with a
+/// relaxation may break a rule; a replacement must not make it break more.)
+pub fn keeps_rules(
+    before: &[Member<'_>],
+    after_without: &[Member<'_>],
+    joining: Member<'_>,
+    rules: Rules,
+) -> bool {
+    let already = rules_broken(before, rules);
+    let mut after = after_without.to_vec();
+    after.push(joining);
+    rules_broken(&after, rules)
+        .iter()
+        .all(|r| already.contains(r))
+}

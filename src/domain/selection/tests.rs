@@ -606,3 +606,54 @@ fn share_parsing() {
     assert!(!Share(40).met_by(1, 3));
     assert!(Share(40).met_by(0, 0));
 }
+
+#[test]
+fn rules_broken_counts_each_rule() {
+    let m = |association, municipality, gender, role| Member {
+        association,
+        municipality,
+        gender,
+        role,
+    };
+    let rules = Rules {
+        max_seats_per_association: 1,
+        max_seats_per_municipality: Some(2),
+        min_share: Some(Share::DEFAULT),
+    };
+    let members = [
+        m("A", "167", Gender::Woman, SeatRole::Representative),
+        m("B", "167", Gender::Man, SeatRole::Representative),
+    ];
+    assert!(super::rules_broken(&members, rules).is_empty());
+    let mut more = members.to_vec();
+    more.push(m("A", "167", Gender::Man, SeatRole::Representative));
+    assert_eq!(
+        super::rules_broken(&more, rules),
+        vec![
+            RuleKind::AssociationLimit,
+            RuleKind::MunicipalityLimit,
+            RuleKind::GenderBalance
+        ]
+    );
+    // A woman replacing the woman keeps the rules; a man replacing her breaks the balance.
+    let without = [members[1]];
+    assert!(super::keeps_rules(
+        &members,
+        &without,
+        m("C", "426", Gender::Woman, SeatRole::Representative),
+        rules
+    ));
+    assert!(!super::keeps_rules(
+        &members,
+        &without,
+        m("C", "426", Gender::Man, SeatRole::Representative),
+        rules
+    ));
+    // Gender not given counts neither way: the one man left would be all of those counted.
+    assert!(!super::keeps_rules(
+        &members,
+        &without,
+        m("C", "426", Gender::Undisclosed, SeatRole::Representative),
+        rules
+    ));
+}

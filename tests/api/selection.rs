@@ -1,0 +1,630 @@
+//! Seat filling through the HTTP app: a whole round for a paikallis-JANE with eight themes
+//! (applications, reviews, a run, a decision with an override, a decline with the reserve
+//! stepping in, a vacancy, and coverage going from gaps to all filled after a second call), the
+//! determinism of runs, and bad input.
+
+use jane_seats::domain::access::Role;
+use serde_json::{Value, json};
+
+use crate::db_tests;
+use crate::support::TestApp;
+
+db_tests!(
+    a_whole_round_fills_every_seat,
+    runs_are_repeatable_and_checked,
+    an_offer_without_an_answer_goes_to_the_reserve,
+);
+
+const THEMES: [&str; 8] = [
+    "children_families_youth",
+    "pensioners",
+    "sports",
+    "social_health",
+    "culture",
+    "villages_heritage",
+    "hobbies",
+    "environment_nature",
+];
+
+/// A valid Y-tunnus for association `n`.
+fn business_id(n: u32) -> String {
+    let digits = format!("{:07}", 1_000_000 + n * 7);
+    let weights = [7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = digits
+        .chars()
+        .zip(weights)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
+    match sum % 11 {
+        0 => format!("{digits}-0"),
+        1 => business_id(n + 1000), // remainder 1 is never valid: take another number
+        r => format!("{digits}-{}", 11 - r),
+    }
+}
+
+fn form(n: u32, theme: &str, gender: &str, preference: &str) -> Value {
+    json!({
+        "association": {"name": format!("Yhdistys {n} ry"), "business_id": business_id(n), "municipality_code": "426"},
+        "theme": theme,
+        "role_preference": preference,
+        "candidate": {"first_name": format!("Hakija{n}"), "last_name": "Mäkelä", "email": format!("h{n}@example.org"),
+                      "phone": "040 123 4567", "municipality_code": "426", "gender": gender, "language": "fi"},
+        "motivation": "Haluan viedä viestiä yhdistysten ja JANEn välillä.",
+        "commitments": {"has_time": true, "will_liaise": true},
+        "consent": {"privacy_notice_version": "1", "accepted": true},
+    })
+}
+
+struct Round {
+    secretary: String,
+    member: String,
+    jane: String,
+    council: String,
+}
+
+async fn council(app: &TestApp) -> Round {
+    let admin = app.admin().await;
+    let jane = app.regional_council(&admin).await;
+    let council = app
+        .local_council(&admin, &jane, "Liperin paikallis-JANE", &["426"])
+        .await;
+    let (_, secretary) = app.user(&admin, Role::Secretary, &[&council]).await;
+    let (_, member) = app.user(&admin, Role::Committee, &[&council]).await;
+    app.seat_plan(&secretary, &council, &THEMES).await;
+    Round {
+        secretary,
+        member,
+        jane,
+        council,
+    }
+}
+
+/// Publishes a call (over `themes`, or every theme of the plan), submits the forms, reviews them
+/// with the given score (1..5) each and starts the review. Returns the call id and, per form,
+/// (application id, edit token).
+async fn call_with(
+    app: &TestApp,
+    round: &Round,
+    themes: Option<&[&str]>,
+    year: i32,
+    forms: &[(Value, i64)],
+) -> (String, Vec<(String, String)>) {
+    let mut body = TestApp::call_body();
+    for (key, value) in [
+        ("opens_at", format!("{year}-02-01T09:00:00")),
+        ("closes_at", format!("{year}-02-28T16:00:00")),
+    ] {
+        body[key] = json!(value);
+    }
+    if let Some(themes) = themes {
+        body["themes"] = json!(themes);
+    }
+    let call = app
+        .draft_call(&round.secretary, &round.council, body)
+        .await
+        .str("id");
+    app.post(&format!("/api/v1/calls/{call}/publish"))
+        .token(&round.secretary)
+        .send()
+        .await
+        .assert_status(200);
+    app.set_time(format!("{year}-02-10T12:00:00Z").parse().unwrap());
+    let mut applications = Vec::new();
+    for (form, _) in forms {
+        let res = app
+            .post(&format!("/api/v1/calls/{call}/applications"))
+            .json(form.clone())
+            .send()
+            .await;
+        res.assert_status(201);
+        applications.push((res.str("id"), res.str("edit_token")));
+    }
+    let member_id = app
+        .get("/api/v1/users/me")
+        .token(&round.member)
+        .send()
+        .await
+        .str("id");
+    app.put(&format!("/api/v1/calls/{call}/committee"))
+        .token(&round.secretary)
+        .json(json!({ "user_ids": [member_id] }))
+        .send()
+        .await
+        .assert_status(200);
+    app.set_time(format!("{year}-03-01T12:00:00Z").parse().unwrap());
+    app.post(&format!("/api/v1/calls/{call}/start-review"))
+        .token(&round.secretary)
+        .send()
+        .await
+        .assert_status(200);
+    for ((id, _), (_, score)) in applications.iter().zip(forms) {
+        app.put(&format!("/api/v1/applications/{id}/review"))
+            .token(&round.member)
+            .json(json!({"scores": {"activity": score, "liaison": score, "theme_knowledge": score, "local_knowledge": 3}}))
+            .send()
+            .await
+            .assert_status(200);
+    }
+    (call, applications)
+}
+
+async fn coverage(app: &TestApp, round: &Round) -> Value {
+    let res = app
+        .get(&format!("/api/v1/councils/{}/coverage", round.jane))
+        .token(&round.secretary)
+        .send()
+        .await;
+    res.assert_status(200);
+    res.json.clone()
+}
+
+fn local<'a>(coverage: &'a Value, council: &str) -> &'a Value {
+    coverage["councils"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == council)
+        .unwrap()
+}
+
+fn seat_of<'a>(run: &'a Value, theme: &str, role: &str) -> &'a Value {
+    run["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["theme"] == theme && a["role"] == role)
+        .unwrap_or_else(|| panic!("no {role} for {theme} in {run}"))
+}
+
+async fn a_whole_round_fills_every_seat(app: TestApp) {
+    let round = council(&app).await;
+    let before = coverage(&app, &round).await;
+    assert_eq!(
+        local(&before, &round.council)["representative"]["filled"],
+        0
+    );
+    assert_eq!(before["all_representative_seats_filled"], false);
+
+    // Two applicants (a woman and a man, the first a woman in every other theme) for each theme
+    // but culture, which gets one; sports gets four. Scores: the first of each theme 5, the
+    // second 4, the others 3 and 2.
+    let mut forms = Vec::new();
+    let mut n = 0;
+    for (i, theme) in THEMES.into_iter().enumerate() {
+        let count = match theme {
+            "sports" => 4,
+            "culture" => 1,
+            _ => 2,
+        };
+        for k in 0..count {
+            n += 1;
+            let gender = if (k + i) % 2 == 0 { "woman" } else { "man" };
+            forms.push((form(n, theme, gender, "either"), 5 - k as i64));
+        }
+    }
+    let (call, apps) = call_with(&app, &round, None, 2027, &forms).await;
+    let sports: Vec<&(String, String)> = apps[4..8].iter().collect(); // applicants 5..8
+    assert_eq!(forms[4].0["theme"], "sports");
+
+    // The run: every seat but culture's deputy is filled; that one needs a new call.
+    let body = json!({"constraints": {"max_seats_per_association": 1, "gender_balance": {"min_share": 0.4}, "max_seats_per_municipality": null}, "seed": "kevät 2027"});
+    let res = app
+        .post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.secretary)
+        .json(body.clone())
+        .send()
+        .await;
+    res.assert_status(201);
+    let run = res.json.clone();
+    assert_eq!(run["assignments"].as_array().unwrap().len(), 15, "{run}");
+    assert_eq!(run["objective"]["proven_optimal"], true);
+    let unfilled = run["unfilled"].as_array().unwrap();
+    assert_eq!(unfilled.len(), 1);
+    assert_eq!(unfilled[0]["theme"], "culture");
+    assert_eq!(unfilled[0]["role"], "deputy");
+    assert_eq!(unfilled[0]["reason"], "no_eligible_applicant");
+    assert_eq!(unfilled[0]["new_call_needed"], true);
+    // The higher score sits as representative.
+    assert_eq!(
+        seat_of(&run, "sports", "representative")["application_id"],
+        sports[0].0
+    );
+    assert_eq!(
+        seat_of(&run, "sports", "deputy")["application_id"],
+        sports[1].0
+    );
+    // Those left out are explained.
+    let left_out: Vec<&Value> = run["explanations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "left_out")
+        .collect();
+    assert_eq!(left_out.len(), 2);
+    assert!(
+        left_out.iter().all(|e| e["codes"][0] == "outscored"),
+        "{left_out:?}"
+    );
+    assert!(
+        left_out[0]["text"]["fi"]
+            .as_str()
+            .unwrap()
+            .contains("ei valittu")
+    );
+
+    // The same run again: the same outcome and hash; the stored run reads back.
+    let again = app
+        .post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.secretary)
+        .json(body)
+        .send()
+        .await;
+    again.assert_status(201);
+    assert_eq!(again.json["input_hash"], run["input_hash"]);
+    assert_eq!(again.json["assignments"], run["assignments"]);
+    let stored = app
+        .get(&format!(
+            "/api/v1/calls/{call}/selection-runs/{}",
+            run["id"].as_str().unwrap()
+        ))
+        .token(&round.secretary)
+        .send()
+        .await;
+    stored.assert_status(200);
+    assert_eq!(stored.json["assignments"], run["assignments"]);
+
+    // The decision, with an override: the meeting gives sports' representative seat to the
+    // third sports applicant.
+    let sports_rep_seat = seat_of(&run, "sports", "representative")["seat_id"].clone();
+    let queued_before = app.count("notifications").await;
+    let res = app
+        .post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(json!({
+            "selection_run_id": run["id"],
+            "overrides": [{"seat_id": sports_rep_seat, "application_id": sports[2].0, "reason": "Paikallistuntemus"}],
+            "meeting_reference": "Liperin paikallis-JANE 1/2027 § 4",
+            "founding_meeting": {"time": "ti 16.3.2027 klo 17", "place": "Liperin kunnantalo"},
+        }))
+        .send()
+        .await;
+    res.assert_status(200);
+    let decision = res.json.clone();
+    assert_eq!(decision["status"], "decided");
+    assert_eq!(decision["seats"].as_array().unwrap().len(), 15);
+    // The one who lost the seat by the override heads the sports reserve list.
+    let reserves = decision["reserves"].as_array().unwrap();
+    assert_eq!(reserves[0]["application_id"], sports[0].0);
+    assert_eq!(reserves[0]["rank"], 1);
+    // Every applicant's outcome, plus an invitation for each of the 15 selected.
+    assert_eq!(app.count("notifications").await - queued_before, 17 + 15);
+    let call_view = app
+        .get(&format!("/api/v1/calls/{call}"))
+        .token(&round.secretary)
+        .send()
+        .await;
+    assert_eq!(call_view.json["status"], "decided");
+    // A second decision is refused.
+    app.post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(json!({"selection_run_id": run["id"], "meeting_reference": "x"}))
+        .send()
+        .await
+        .assert_problem(409);
+
+    let after = coverage(&app, &round).await;
+    let mine = local(&after, &round.council);
+    assert_eq!(mine["representative"]["filled"], 8);
+    assert_eq!(mine["deputy"]["filled"], 7);
+    assert_eq!(mine["gaps"][0]["theme"], "culture");
+
+    // The sports deputy (a man) declines. The best reserve, a woman, would leave men under 40 %
+    // of the deputies (two of seven), so the seat goes to the next reserve, a man.
+    let res = app
+        .post(&format!("/api/v1/applications/{}/decline", sports[1].0))
+        .token(&sports[1].1)
+        .send()
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json["offered_to"], sports[3].0);
+    app.post(&format!("/api/v1/applications/{}/decline", sports[1].0))
+        .token(&sports[1].1)
+        .send()
+        .await
+        .assert_problem(409);
+    // Someone else's token opens nothing.
+    app.post(&format!("/api/v1/applications/{}/confirm", sports[3].0))
+        .token(&sports[0].1)
+        .send()
+        .await
+        .assert_problem(404);
+    let res = app
+        .post(&format!("/api/v1/applications/{}/confirm", sports[3].0))
+        .token(&sports[3].1)
+        .send()
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json["status"], "confirmed");
+    let seats = app
+        .get(&format!("/api/v1/councils/{}/seats", round.council))
+        .token(&round.secretary)
+        .send()
+        .await;
+    let sports_deputy = seats
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["theme"] == "sports" && s["role"] == "deputy")
+        .unwrap();
+    assert_eq!(sports_deputy["holder"]["application_id"], sports[3].0);
+    assert_eq!(sports_deputy["holder"]["confirmed"], true);
+
+    // A vacancy: the pensioners' representative leaves; their deputy is proposed, and with no
+    // reserve the deputy seat becomes a gap.
+    let pensioners_rep = seats
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["theme"] == "pensioners" && s["role"] == "representative")
+        .unwrap()
+        .clone();
+    let res = app
+        .post(&format!(
+            "/api/v1/seats/{}/vacate",
+            pensioners_rep["id"].as_str().unwrap()
+        ))
+        .token(&round.secretary)
+        .json(json!({"reason": "Muutti pois kunnasta"}))
+        .send()
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json["proposed"], apps[3].0);
+    assert_eq!(res.json["deputy_seat_offered_to"], Value::Null);
+    let mine = local(&coverage(&app, &round).await, &round.council).clone();
+    let gaps: Vec<(String, String)> = mine["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["theme"].as_str().unwrap().into(),
+                g["role"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        gaps,
+        [
+            ("pensioners".into(), "deputy".into()),
+            ("culture".into(), "deputy".into())
+        ]
+    );
+    // Members: the composition is public.
+    let members = app
+        .get(&format!("/api/v1/councils/{}/members", round.council))
+        .send()
+        .await;
+    members.assert_status(200);
+    assert_eq!(members.json["items"].as_array().unwrap().len(), 14);
+
+    // A second call for the two gaps fills them: every seat is filled.
+    let second = [
+        (form(101, "pensioners", "man", "deputy"), 4),
+        (form(102, "culture", "man", "either"), 4),
+    ];
+    let (call2, _) = call_with(
+        &app,
+        &round,
+        Some(&["pensioners", "culture"]),
+        2028,
+        &second,
+    )
+    .await;
+    let res = app
+        .post(&format!("/api/v1/calls/{call2}/selection-runs"))
+        .token(&round.secretary)
+        .json(json!({"constraints": {"gender_balance": null}}))
+        .send()
+        .await;
+    res.assert_status(201);
+    assert_eq!(
+        res.json["assignments"].as_array().unwrap().len(),
+        2,
+        "{}",
+        res.json
+    );
+    app.post(&format!("/api/v1/calls/{call2}/decision"))
+        .token(&round.secretary)
+        .json(json!({"selection_run_id": res.json["id"], "meeting_reference": "2/2028 § 3"}))
+        .send()
+        .await
+        .assert_status(200);
+    let last = coverage(&app, &round).await;
+    let mine = local(&last, &round.council);
+    assert_eq!(mine["gaps"], json!([]));
+    assert_eq!(mine["representative"]["filled"], 8);
+    assert_eq!(mine["deputy"]["filled"], 8);
+}
+
+async fn runs_are_repeatable_and_checked(app: TestApp) {
+    let round = council(&app).await;
+    let forms: Vec<(Value, i64)> = (0..4)
+        .map(|n| {
+            (
+                form(
+                    n + 1,
+                    "sports",
+                    if n < 3 { "man" } else { "woman" },
+                    "either",
+                ),
+                5 - i64::from(n),
+            )
+        })
+        .collect();
+    let (call, apps) = call_with(&app, &round, Some(&["sports"]), 2027, &forms).await;
+
+    // Bad constraints: every bad field named, nothing stored.
+    let runs_before = app.count("selection_runs").await;
+    let res = app
+        .post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.secretary)
+        .json(json!({"constraints": {"max_seats_per_association": 0, "gender_balance": {"min_share": 0.6}, "max_seats_per_municipality": 0}}))
+        .send()
+        .await;
+    res.assert_invalid_fields(&[
+        "constraints.gender_balance.min_share",
+        "constraints.max_seats_per_association",
+        "constraints.max_seats_per_municipality",
+    ]);
+    app.post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.secretary)
+        .json(json!({"constraints": {"quota": 1}}))
+        .send()
+        .await
+        .assert_problem(422);
+    // Committee members and outsiders may not run.
+    app.post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.member)
+        .json(json!({}))
+        .send()
+        .await
+        .assert_problem(403);
+    assert_eq!(app.count("selection_runs").await, runs_before);
+
+    // One seat per role: 40 % of women and of men among one holder cannot both hold, so the
+    // default balance rule leaves both seats empty and names the relaxation (the rule off).
+    let res = app
+        .post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.secretary)
+        .json(json!({"seed": "a"}))
+        .send()
+        .await;
+    res.assert_status(201);
+    let run = res.json.clone();
+    assert_eq!(run["objective"]["representatives_filled"], 0, "{run}");
+    assert_eq!(run["objective"]["deputies_filled"], 0, "{run}");
+    assert_eq!(run["unfilled"][0]["reason"], "blocked_by_rules");
+    assert_eq!(run["unfilled"][0]["rules"], json!(["gender_balance"]));
+    assert_eq!(
+        run["relaxations"][0]["changes"][0]["constraint"],
+        "gender_balance.min_share"
+    );
+    assert_eq!(run["relaxations"][0]["changes"][0]["to"], Value::Null);
+
+    // Reviews change: a decision on the old run is refused until a new run.
+    app.put(&format!("/api/v1/applications/{}/review", apps[3].0))
+        .token(&round.member)
+        .json(json!({"scores": {"activity": 1, "liaison": 1, "theme_knowledge": 1, "local_knowledge": 1}}))
+        .send()
+        .await
+        .assert_status(200);
+    let decision = json!({"selection_run_id": run["id"], "meeting_reference": "1/2027 § 2"});
+    app.post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(decision.clone())
+        .send()
+        .await
+        .assert_problem(409);
+    let fresh = app
+        .post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.secretary)
+        .json(json!({"seed": "a"}))
+        .send()
+        .await;
+    assert_ne!(fresh.json["input_hash"], run["input_hash"]);
+    // An override for a seat of another theme, or an application that did not ask for the role,
+    // is refused with the field named; nothing is decided.
+    let seat = fresh.json["unfilled"][0]["seat_id"].clone();
+    app.post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(
+            json!({"selection_run_id": fresh.json["id"], "meeting_reference": "1/2027 § 2",
+                     "overrides": [{"seat_id": seat, "application_id": apps[1].0, "reason": ""}]}),
+        )
+        .send()
+        .await
+        .assert_invalid_fields(&["overrides[0].reason"]);
+    let status = app
+        .get(&format!("/api/v1/calls/{call}"))
+        .token(&round.secretary)
+        .send()
+        .await;
+    assert_eq!(status.json["status"], "reviewing");
+    // The override breaks the balance rule: reported, not refused.
+    let res = app
+        .post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(json!({"selection_run_id": fresh.json["id"], "meeting_reference": "1/2027 § 2",
+                     "overrides": [{"seat_id": seat, "application_id": apps[1].0, "reason": "Kokouksen päätös"}]}))
+        .send()
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json["rule_violations"][0]["rule"], "gender_balance");
+}
+
+async fn an_offer_without_an_answer_goes_to_the_reserve(app: TestApp) {
+    let round = council(&app).await;
+    let forms: Vec<(Value, i64)> = (0..3)
+        .map(|n| (form(n + 1, "sports", "man", "either"), 5 - i64::from(n)))
+        .collect();
+    let (call, apps) = call_with(&app, &round, Some(&["sports"]), 2027, &forms).await;
+    let run = app
+        .post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.secretary)
+        .json(json!({"constraints": {"gender_balance": null}}))
+        .send()
+        .await;
+    run.assert_status(201);
+    assert!(run.json["relaxations"].as_array().unwrap().is_empty());
+    let decided = app
+        .post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 2", "reserves_per_theme": 1}))
+        .send()
+        .await;
+    decided.assert_status(200);
+    assert_eq!(
+        decided.json["reserves"][0]["application_id"], apps[2].0,
+        "{}",
+        decided.json
+    );
+    // The representative confirms; the deputy does not answer.
+    app.post(&format!("/api/v1/applications/{}/confirm", apps[0].0))
+        .token(&apps[0].1)
+        .send()
+        .await
+        .assert_status(200);
+    let worker = app.worker();
+    // Thirteen days later nothing happens; after fourteen the offer lapses.
+    app.set_time("2027-03-14T12:00:00Z".parse().unwrap());
+    worker.housekeeping().await.unwrap();
+    let queued = app.count("notifications").await;
+    app.set_time("2027-03-15T12:00:01Z".parse().unwrap());
+    worker.housekeeping().await.unwrap();
+    assert_eq!(app.count("notifications").await, queued + 1);
+    let seats = app
+        .get(&format!("/api/v1/councils/{}/seats", round.council))
+        .token(&round.secretary)
+        .send()
+        .await;
+    let deputy = seats
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["theme"] == "sports" && s["role"] == "deputy")
+        .unwrap();
+    assert_eq!(deputy["holder"]["application_id"], apps[2].0);
+    assert_eq!(deputy["holder"]["confirmed"], false);
+    // The lapsed applicant can no longer confirm.
+    app.post(&format!("/api/v1/applications/{}/confirm", apps[1].0))
+        .token(&apps[1].1)
+        .send()
+        .await
+        .assert_problem(409);
+    // Running the worker again changes nothing.
+    worker.housekeeping().await.unwrap();
+    assert_eq!(app.count("notifications").await, queued + 1);
+}
