@@ -65,6 +65,9 @@ pub struct Constraints {
     pub max_seats_per_municipality: Option<u32>,
 }
 
+/// Above any council's seat count; keeps the relaxation search's arithmetic far from overflow.
+const MAX_LIMIT: u32 = 10_000;
+
 fn default_association_limit() -> u32 {
     1
 }
@@ -86,18 +89,21 @@ impl Default for Constraints {
 impl Constraints {
     fn rules(&self) -> Result<Rules, AppError> {
         let mut errors = Vec::new();
-        if self.max_seats_per_association == 0 {
+        if !(1..=MAX_LIMIT).contains(&self.max_seats_per_association) {
             errors.push(FieldError::new(
                 "constraints.max_seats_per_association",
                 "range",
-                "must be at least 1",
+                format!("must be from 1 to {MAX_LIMIT}"),
             ));
         }
-        if self.max_seats_per_municipality == Some(0) {
+        if self
+            .max_seats_per_municipality
+            .is_some_and(|l| !(1..=MAX_LIMIT).contains(&l))
+        {
             errors.push(FieldError::new(
                 "constraints.max_seats_per_municipality",
                 "range",
-                "must be at least 1, or null for no limit",
+                format!("must be from 1 to {MAX_LIMIT}, or null for no limit"),
             ));
         }
         let share = match self.gender_balance {
@@ -937,8 +943,8 @@ pub async fn decide(
     let view = state
         .db
         .write(move |conn| {
-            conn.lock_row(LockableTable::Calls, id.as_str())?;
             let call = managed_call(conn, &id, &staff)?;
+            lock_council(conn, &call)?;
             transition(call.status(now), CallAction::Decide).map_err(|e| AppError::Conflict(e.to_string()))?;
             let run = store::find_run(conn, &body.selection_run_id)?
                 .filter(|r| r.call_id == call.id)
@@ -999,12 +1005,9 @@ pub async fn decide(
                 .iter()
                 .map(|(s, a)| member_of(by_id[a], seat_by_id[s].role))
                 .collect();
+            // The run itself keeps every rule, so whatever breaks one comes from the overrides.
             let rule_violations: Vec<RuleViolation> = selection::rules_broken(&members, rules)
                 .into_iter()
-                .filter(|r| !selection::rules_broken(
-                    &computed.assignments.iter().map(|a| member_of(by_id[&a.application_id], a.role)).collect::<Vec<_>>(),
-                    rules,
-                ).contains(r) || !body.overrides.is_empty())
                 .map(|r| RuleViolation {
                     rule: rule_code(r),
                     detail: rule_names(r)[2].to_owned(),
@@ -1246,6 +1249,11 @@ pub async fn confirm(
             let holding = store::current_of_application(conn, &app.id)?.ok_or_else(|| {
                 AppError::Conflict("no seat is offered to this application".into())
             })?;
+            if holding.status == HoldingStatus::Offered && holding.respond_by <= now {
+                return Err(AppError::Conflict(
+                    "the time to answer has passed; the seat goes to the reserve list".into(),
+                ));
+            }
             if holding.status == HoldingStatus::Confirmed {
                 return Ok(AnswerView {
                     application_id: app.id,
@@ -1312,7 +1320,6 @@ pub async fn decline(
         .db
         .write(move |conn| {
             let app = answering(conn, &id, &caller)?;
-            conn.lock_row(LockableTable::Calls, app.call_id.as_str())?;
             let outcome = store::outcome_of(conn, &app.id)?;
             if outcome.declined_at.is_some() {
                 return Err(AppError::Conflict("the application has already declined".into()));
@@ -1337,6 +1344,14 @@ pub async fn decline(
         })
         .await?;
     Ok(web::Json(view))
+}
+
+/// Serialises every change of a council's seats: the rules count the whole council, so two
+/// replacements at once must not both pass them.
+fn lock_council(conn: &mut DbConn, call: &Call) -> Result<(), AppError> {
+    conn.lock_row(LockableTable::Councils, call.council_id.as_str())?;
+    conn.lock_row(LockableTable::Calls, call.id.as_str())?;
+    Ok(())
 }
 
 fn answer_actor(caller: &ApplicationCaller, application: &ApplicationId) -> Actor {
@@ -1372,7 +1387,7 @@ fn answering(
 }
 
 /// Ends a holding and offers its seat to the best reserve of the theme who keeps the rules;
-/// returns who was offered the seat. Used for declines, lapsed offers and vacancies.
+/// returns who was offered the seat. Used for declines, lapsed offers and vacated deputy seats.
 pub fn release_seat(
     conn: &mut DbConn,
     templates: &Templates,
@@ -1384,91 +1399,17 @@ pub fn release_seat(
 ) -> Result<Option<ApplicationId>, AppError> {
     let call =
         calls_store::find(conn, &holding.call_id)?.ok_or_else(|| AppError::not_found("call"))?;
-    let seat = seats::of_council(conn, &call.council_id)?
-        .into_iter()
+    let all_seats = seats::of_council(conn, &call.council_id)?;
+    let seat = all_seats
+        .iter()
         .find(|s| s.id == holding.seat_id)
+        .cloned()
         .ok_or_else(|| AppError::not_found("seat"))?;
-    // The composition before and after, as the rules count it.
-    let current = store::current_of_councils(conn, std::slice::from_ref(&call.council_id))?;
-    let mut before_apps = Vec::new();
-    for h in &current {
-        let a = applications_store::find(conn, &h.application_id)?
-            .ok_or_else(|| AppError::not_found("application"))?;
-        let role = seats::of_council(conn, &call.council_id)?
-            .into_iter()
-            .find(|s| s.id == h.seat_id)
-            .map_or(SeatRole::Representative, |s| s.role);
-        before_apps.push((h.application_id.clone(), a, role));
-    }
+    let before = composition(conn, &call, &all_seats)?;
     if !store::end_or_confirm(conn, &holding.id, status, Some(reason), now)? {
         return Err(AppError::Conflict("the seat changed meanwhile".into()));
     }
-    let rules = rules_of_call(conn, &call.id)?;
-    let before: Vec<Member> = before_apps
-        .iter()
-        .map(|(_, a, r)| member_of(a, *r))
-        .collect();
-    let after: Vec<Member> = before_apps
-        .iter()
-        .filter(|(id, _, _)| *id != holding.application_id)
-        .map(|(_, a, r)| member_of(a, *r))
-        .collect();
-    for (reserve_id, theme, _) in store::reserves_of_call(conn, &call.id)? {
-        if theme != seat.theme.code() || store::current_of_application(conn, &reserve_id)?.is_some()
-        {
-            continue;
-        }
-        let reserve = applications_store::find(conn, &reserve_id)?
-            .ok_or_else(|| AppError::not_found("application"))?;
-        if !allows(reserve.role_preference, seat.role)
-            || !selection::keeps_rules(&before, &after, member_of(&reserve, seat.role), rules)
-        {
-            continue;
-        }
-        let respond_by = now + Duration::days(i64::from(config.selection.confirm_within_days));
-        store::offer(
-            conn,
-            &store::NewHolding {
-                seat: &seat.id,
-                call: &call.id,
-                application: &reserve.id,
-                source: HoldingSource::Reserve,
-                reason: Some(reason),
-                now,
-                respond_by,
-            },
-        )?;
-        store::set_outcome(conn, &reserve.id, seat.role.as_str(), None)?;
-        audit::record(
-            conn,
-            Change {
-                call_id: Some(&call.id),
-                actor: &Actor::System,
-                action: "seat.offered_to_reserve",
-                entity: "seat",
-                entity_id: seat.id.as_str(),
-                before: audit::snapshot(
-                    &json!({"application_id": holding.application_id, "status": status.as_str()}),
-                ),
-                after: audit::snapshot(&json!({"application_id": reserve.id, "status": "offered"})),
-            },
-            now,
-        )?;
-        queue_outcome(
-            conn,
-            templates,
-            config,
-            &call,
-            &reserve,
-            Some(seat.role),
-            false,
-            respond_by,
-            None,
-            now,
-        )?;
-        return Ok(Some(reserve.id));
-    }
-    Ok(None)
+    offer_vacant(conn, templates, config, &call, &seat, &before, reason, now)
 }
 
 /// Offers not answered in time lapse, and their seats go to the reserves. Run by the worker.
@@ -1481,7 +1422,9 @@ pub fn lapse_overdue(
     let mut lapsed = 0;
     for holding in store::overdue_offers(conn, now)? {
         let done = conn.write_transaction(|conn| {
-            conn.lock_row(LockableTable::Calls, holding.call_id.as_str())?;
+            let call = calls_store::find(conn, &holding.call_id)?
+                .ok_or_else(|| AppError::not_found("call"))?;
+            lock_council(conn, &call)?;
             // Another instance may have handled it first.
             match store::current_of_application(conn, &holding.application_id)? {
                 Some(h) if h.id == holding.id && h.status == HoldingStatus::Offered => {}
@@ -1567,10 +1510,12 @@ pub async fn vacate(
                 AppError::NotFound(_) => AppError::not_found("seat"),
                 other => other,
             })?;
-            conn.lock_row(LockableTable::Calls, call.id.as_str())?;
-            let seat = seats::of_council(conn, &call.council_id)?
-                .into_iter()
+            lock_council(conn, &call)?;
+            let all_seats = seats::of_council(conn, &call.council_id)?;
+            let seat = all_seats
+                .iter()
                 .find(|s| s.id == id)
+                .cloned()
                 .ok_or_else(|| AppError::not_found("seat"))?;
             audit::record(
                 conn,
@@ -1609,6 +1554,8 @@ pub async fn vacate(
                     deputy_seat_offered_to: None,
                 });
             }
+            // The composition before anyone moves, as the rules count it.
+            let before = composition(conn, &call, &all_seats)?;
             if !store::end_or_confirm(
                 conn,
                 &holding.id,
@@ -1618,21 +1565,30 @@ pub async fn vacate(
             )? {
                 return Err(AppError::Conflict("the seat changed meanwhile".into()));
             }
-            // The theme's deputy steps up (the first deputy seat of the theme that is held).
-            let deputy = seats::of_council(conn, &call.council_id)?
-                .into_iter()
-                .filter(|s| {
-                    s.theme == seat.theme && s.role == SeatRole::Deputy && s.holder.is_some()
-                })
-                .find_map(|s| store::current_of_seat(conn, &s.id).ok().flatten());
-            let Some(deputy) = deputy else {
+            // The theme's deputy steps up: the first held deputy seat of the theme whose holder
+            // applied for either role.
+            let mut deputy = None;
+            for s in all_seats
+                .iter()
+                .filter(|s| s.theme == seat.theme && s.role == SeatRole::Deputy)
+            {
+                if let Some(h) = store::current_of_seat(conn, &s.id)? {
+                    let app = applications_store::find(conn, &h.application_id)?
+                        .ok_or_else(|| AppError::not_found("application"))?;
+                    if allows(app.role_preference, SeatRole::Representative) {
+                        deputy = Some((h, app));
+                        break;
+                    }
+                }
+            }
+            let Some((deputy, deputy_app)) = deputy else {
                 let offered = offer_vacant(
                     conn,
                     &templates,
                     &config,
                     &call,
                     &seat,
-                    &holding,
+                    &before,
                     &body.reason,
                     now,
                 )?;
@@ -1650,18 +1606,17 @@ pub async fn vacate(
                     deputy_seat_offered_to: None,
                 });
             };
-            let deputy_app = applications_store::find(conn, &deputy.application_id)?
-                .ok_or_else(|| AppError::not_found("application"))?;
-            let deputy_seat = deputy.seat_id.clone();
-            let offered_deputy_seat = release_seat(
+            if !store::end_or_confirm(
                 conn,
-                &templates,
-                &config,
-                &deputy,
+                &deputy.id,
                 HoldingStatus::Moved,
-                "moved to the representative seat",
+                Some("moved to the representative seat"),
                 now,
-            )?;
+            )? {
+                return Err(AppError::Conflict(
+                    "the deputy's seat changed meanwhile".into(),
+                ));
+            }
             let respond_by = now + Duration::days(i64::from(config.selection.confirm_within_days));
             store::offer(
                 conn,
@@ -1688,17 +1643,52 @@ pub async fn vacate(
                 None,
                 now,
             )?;
+            let deputy_seat = all_seats
+                .iter()
+                .find(|s| s.id == deputy.seat_id)
+                .cloned()
+                .ok_or_else(|| AppError::not_found("seat"))?;
+            let offered_deputy_seat = offer_vacant(
+                conn,
+                &templates,
+                &config,
+                &call,
+                &deputy_seat,
+                &before,
+                "the deputy moved to the representative seat",
+                now,
+            )?;
             Ok(VacateView {
                 seat_id: seat.id,
                 status: "filled".into(),
                 left: holding.application_id,
                 proposed: Some(deputy_app.id),
-                deputy_seat_id: Some(deputy_seat),
+                deputy_seat_id: Some(deputy_seat.id),
                 deputy_seat_offered_to: offered_deputy_seat,
             })
         })
         .await?;
     Ok(web::Json(view))
+}
+
+/// The council's current holders with the role of their seat.
+fn composition(
+    conn: &mut DbConn,
+    call: &Call,
+    all_seats: &[Seat],
+) -> Result<Vec<(Application, SeatRole)>, AppError> {
+    let current = store::current_of_councils(conn, std::slice::from_ref(&call.council_id))?;
+    let mut apps = Vec::with_capacity(current.len());
+    for h in &current {
+        let a = applications_store::find(conn, &h.application_id)?
+            .ok_or_else(|| AppError::not_found("application"))?;
+        let role = all_seats
+            .iter()
+            .find(|s| s.id == h.seat_id)
+            .map_or(SeatRole::Representative, |s| s.role);
+        apps.push((a, role));
+    }
+    Ok(apps)
 }
 
 fn seats_council(
@@ -1714,8 +1704,8 @@ fn seats_council(
         .optional()?)
 }
 
-/// A representative seat without a deputy to step up: the best reserve, as for a decline. The
-/// holding is already ended; `release_seat` needs it current, so this repeats its search.
+/// Offers a vacant seat to the best reserve of its theme whose joining breaks no rule that
+/// `before` (the composition before the change) did not already break; returns who.
 #[allow(clippy::too_many_arguments)]
 fn offer_vacant(
     conn: &mut DbConn,
@@ -1723,28 +1713,15 @@ fn offer_vacant(
     config: &crate::config::Config,
     call: &Call,
     seat: &Seat,
-    left: &store::Holding,
+    before: &[(Application, SeatRole)],
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<ApplicationId>, AppError> {
     let rules = rules_of_call(conn, &call.id)?;
-    let current = store::current_of_councils(conn, std::slice::from_ref(&call.council_id))?;
     let all_seats = seats::of_council(conn, &call.council_id)?;
-    let mut apps = Vec::new();
-    for h in &current {
-        let a = applications_store::find(conn, &h.application_id)?
-            .ok_or_else(|| AppError::not_found("application"))?;
-        let role = all_seats
-            .iter()
-            .find(|s| s.id == h.seat_id)
-            .map_or(SeatRole::Representative, |s| s.role);
-        apps.push((a, role));
-    }
-    let leaver = applications_store::find(conn, &left.application_id)?
-        .ok_or_else(|| AppError::not_found("application"))?;
-    let after: Vec<Member> = apps.iter().map(|(a, r)| member_of(a, *r)).collect();
-    let mut before = after.clone();
-    before.push(member_of(&leaver, seat.role));
+    let after_apps = composition(conn, call, &all_seats)?;
+    let after: Vec<Member> = after_apps.iter().map(|(a, r)| member_of(a, *r)).collect();
+    let before: Vec<Member> = before.iter().map(|(a, r)| member_of(a, *r)).collect();
     for (reserve_id, theme, _) in store::reserves_of_call(conn, &call.id)? {
         if theme != seat.theme.code() || store::current_of_application(conn, &reserve_id)?.is_some()
         {
@@ -1771,6 +1748,21 @@ fn offer_vacant(
             },
         )?;
         store::set_outcome(conn, &reserve.id, seat.role.as_str(), None)?;
+        audit::record(
+            conn,
+            Change {
+                call_id: Some(&call.id),
+                actor: &Actor::System,
+                action: "seat.offered_to_reserve",
+                entity: "seat",
+                entity_id: seat.id.as_str(),
+                before: None,
+                after: audit::snapshot(
+                    &json!({"application_id": reserve.id, "status": "offered", "reason": reason}),
+                ),
+            },
+            now,
+        )?;
         queue_outcome(
             conn,
             templates,

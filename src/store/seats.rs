@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::{applications, seats};
+use crate::db::schema::{applications, seat_holders, seats};
 use crate::db::{DbConn, LockableTable, to_db_time};
 use crate::domain::seat_plan::{ExistingSeat, PlanLine, SeatRole, plan_change};
 use crate::domain::theme::ThemeArea;
@@ -114,10 +114,17 @@ pub fn replace_plan(
 ) -> Result<Vec<Seat>, AppError> {
     // Two plans replaced at once must not both add the same positions.
     conn.lock_row(LockableTable::Councils, council.as_str())?;
+    // A seat that anyone ever held keeps its history, so it stays like a filled one.
+    let with_history: Vec<SeatId> = seat_holders::table
+        .inner_join(seats::table)
+        .select(seat_holders::seat_id)
+        .filter(seats::council_id.eq(council))
+        .distinct()
+        .load(conn)?;
     let existing: Vec<ExistingSeat<SeatId>> = of_council(conn, council)?
         .into_iter()
         .map(|s| ExistingSeat {
-            filled: s.holder.is_some(),
+            filled: s.holder.is_some() || with_history.contains(&s.id),
             id: s.id,
             theme: s.theme,
             role: s.role,

@@ -297,9 +297,15 @@ pub fn end_or_confirm(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
+    // Confirming and lapsing apply to an open offer only; ending (decline, vacancy, move) to
+    // either holding state.
+    let from: &[&str] = match status {
+        HoldingStatus::Confirmed | HoldingStatus::Lapsed => &["offered"],
+        _ => &HOLDING,
+    };
     let target = seat_holders::table
         .filter(seat_holders::id.eq(holding))
-        .filter(seat_holders::status.eq_any(HOLDING));
+        .filter(seat_holders::status.eq_any(from));
     let n = if status == HoldingStatus::Confirmed {
         diesel::update(target)
             .set((

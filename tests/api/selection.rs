@@ -602,6 +602,12 @@ async fn an_offer_without_an_answer_goes_to_the_reserve(app: TestApp) {
     worker.housekeeping().await.unwrap();
     let queued = app.count("notifications").await;
     app.set_time("2027-03-15T12:00:01Z".parse().unwrap());
+    // Past the deadline a late answer is refused even before the worker runs.
+    app.post(&format!("/api/v1/applications/{}/confirm", apps[1].0))
+        .token(&apps[1].1)
+        .send()
+        .await
+        .assert_problem(409);
     worker.housekeeping().await.unwrap();
     assert_eq!(app.count("notifications").await, queued + 1);
     let seats = app
@@ -627,4 +633,11 @@ async fn an_offer_without_an_answer_goes_to_the_reserve(app: TestApp) {
     // Running the worker again changes nothing.
     worker.housekeeping().await.unwrap();
     assert_eq!(app.count("notifications").await, queued + 1);
+    // Seats with a history are not removed by a smaller seat plan.
+    app.put(&format!("/api/v1/councils/{}/seat-plan", round.council))
+        .token(&round.secretary)
+        .json(json!({"themes": [{"theme": "culture", "representatives": 1, "deputies": 1}]}))
+        .send()
+        .await
+        .assert_problem(409);
 }
