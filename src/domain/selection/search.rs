@@ -393,8 +393,10 @@ fn scaled_price(price: f64, cap: i128) -> i128 {
     }
 }
 
-/// Mix weights and counts closer than this to a whole number are whole.
-const WHOLE: f64 = 1e-6;
+/// Mix weights and counts closer than this to a whole number are whole. The master works in
+/// floating point, so a row such as "at least 1" may come back met as 0.99999…; treating that as
+/// fractional would branch on the same count again and again.
+const WHOLE: f64 = 1e-4;
 
 fn is_whole(v: f64) -> bool {
     (v - v.round()).abs() <= WHOLE
@@ -474,6 +476,10 @@ fn count_rows(problem: &Problem, g: usize, k: usize, at_most: i64) -> [Row; 2] {
             rhs: -(at_most + 1),
         },
     ]
+}
+
+fn same_row(a: &Row, b: &Row) -> bool {
+    (a.role, a.group, a.woman, a.man, a.rhs) == (b.role, b.group, b.woman, b.man, b.rhs)
 }
 
 /// Finds the assignment of highest value that keeps every capacity and every row.
@@ -636,7 +642,16 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
             continue;
         }
 
-        if let Some((g, k, count)) = fractional_count(&mix) {
+        // A count branch already taken here is not taken again (the master's rounding could
+        // otherwise ask for it): the single-application branching below takes over.
+        let new_branch = fractional_count(&mix).filter(|&(g, k, count)| {
+            let at_most = count.floor() as i64;
+            let [below, above] = count_rows(problem, g, k, at_most);
+            !extra
+                .iter()
+                .any(|r| same_row(r, &below) || same_row(r, &above))
+        });
+        if let Some((g, k, count)) = new_branch {
             let at_most = count.floor() as i64;
             let [below, above] = count_rows(problem, g, k, at_most);
             let child = |row: Row| {
