@@ -55,25 +55,35 @@ pub(super) fn solve(
         .iter()
         .map(|c| (c.value - baseline).unsigned_abs() as f64)
         .fold(1.0f64, f64::max);
-    let column_of = |var: Var| -> (f64, Vec<f64>) {
-        match var {
-            Var::Slack(k) => {
-                let mut a = vec![0.0; m];
-                a[k] = 1.0;
-                (0.0, a)
-            }
-            Var::Artificial => {
-                let mut a = vec![0.0; m];
-                a[row_count] = 1.0;
-                ((artificial_value - baseline) as f64, a)
-            }
-            Var::Column(j) => {
-                let c = &columns[j];
-                let mut a: Vec<f64> = c.rows.iter().map(|&r| r as f64).collect();
-                a.push(1.0);
-                ((c.value - baseline) as f64, a)
-            }
-        }
+    // Every column's cost and coefficients, converted once: the pricing loop below reads them
+    // for every candidate at every pivot.
+    let slack_columns: Vec<(f64, Vec<f64>)> = (0..m)
+        .map(|k| {
+            let mut a = vec![0.0; m];
+            a[k] = 1.0;
+            let cost = if k == row_count {
+                (artificial_value - baseline) as f64
+            } else {
+                0.0
+            };
+            (cost, a)
+        })
+        .collect();
+    let real_columns: Vec<(f64, Vec<f64>)> = columns
+        .iter()
+        .map(|c| {
+            let mut a: Vec<f64> = c.rows.iter().map(|&r| r as f64).collect();
+            a.push(1.0);
+            ((c.value - baseline) as f64, a)
+        })
+        .collect();
+    let column_of = |var: Var| -> (f64, &[f64]) {
+        let (cost, a) = match var {
+            Var::Slack(k) => &slack_columns[k],
+            Var::Artificial => &slack_columns[row_count],
+            Var::Column(j) => &real_columns[j],
+        };
+        (*cost, a.as_slice())
     };
     let mut basis: Vec<Var> = (0..row_count).map(Var::Slack).collect();
     basis.push(Var::Artificial);
