@@ -538,7 +538,7 @@ fn form_document(a: &Application) -> Value {
     .expect("forms serialise")
 }
 
-fn actor(caller: &ApplicationCaller, application: &ApplicationId) -> audit::Actor {
+pub(crate) fn actor(caller: &ApplicationCaller, application: &ApplicationId) -> audit::Actor {
     match caller {
         ApplicationCaller::Staff(staff) => audit::Actor::Staff(staff.0.id.clone()),
         ApplicationCaller::Applicant { .. } => audit::Actor::Applicant(application.clone()),

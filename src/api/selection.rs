@@ -17,13 +17,13 @@ use super::auth::{ApplicationCaller, Staff};
 use super::extract::Json;
 use super::review::{CallRole, RankedApplication, call_role, ranking};
 use crate::db::{DbConn, LockableTable};
-use crate::domain::application::{ApplicationStatus, RolePreference};
+use crate::domain::application::ApplicationStatus;
 use crate::domain::call::{CallAction, CallPhase, transition};
 use crate::domain::localized::Language;
 use crate::domain::seat_plan::SeatRole;
 use crate::domain::selection::{
     self, Candidate, LeftOutReason, Member, RuleChange, RuleKind, Rules, SeatGroup, Share,
-    UnfilledReason,
+    UnfilledReason, allows,
 };
 use crate::domain::theme::ThemeArea;
 use crate::error::{AppError, FieldError};
@@ -890,14 +890,6 @@ fn member_of<'a>(a: &'a Application, role: SeatRole) -> Member<'a> {
     }
 }
 
-fn allows(pref: RolePreference, role: SeatRole) -> bool {
-    !matches!(
-        (pref, role),
-        (RolePreference::Representative, SeatRole::Deputy)
-            | (RolePreference::Deputy, SeatRole::Representative)
-    )
-}
-
 /// The rules a decision applied, as stored on the call.
 fn rules_of_call(conn: &mut DbConn, call: &CallId) -> Result<Rules, AppError> {
     let (_, _, rules_json) = store::decision_of(conn, call)?;
@@ -1013,7 +1005,7 @@ pub async fn decide(
                     detail: rule_names(r)[2].to_owned(),
                 })
                 .collect();
-            let respond_by = now + Duration::days(i64::from(config.selection.confirm_within_days));
+            let respond_by = respond_by(&config, now);
             let mut seats_view = Vec::new();
             for seat in &input.seats {
                 let Some(app_id) = seat_of.get(&seat.id) else { continue };
@@ -1112,6 +1104,54 @@ pub async fn decide(
         })
         .await?;
     Ok(web::Json(view))
+}
+
+/// Until when an offer made `now` may be answered.
+fn respond_by(config: &crate::config::Config, now: DateTime<Utc>) -> DateTime<Utc> {
+    now + Duration::days(i64::from(config.selection.confirm_within_days))
+}
+
+/// Offers `seat` to `application` after the decision (a reserve stepping in, a deputy moving
+/// up): the holding, the application's outcome and the message.
+#[allow(clippy::too_many_arguments)]
+fn offer_seat(
+    conn: &mut DbConn,
+    templates: &Templates,
+    config: &crate::config::Config,
+    call: &Call,
+    seat: &Seat,
+    application: &Application,
+    source: HoldingSource,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let respond_by = respond_by(config, now);
+    store::offer(
+        conn,
+        &store::NewHolding {
+            seat: &seat.id,
+            call: &call.id,
+            application: &application.id,
+            source,
+            reason: Some(reason),
+            now,
+            respond_by,
+        },
+    )?;
+    store::set_outcome(conn, &application.id, seat.role.as_str(), None)?;
+    queue_outcome(
+        conn,
+        templates,
+        config,
+        call,
+        application,
+        Some(seat.role),
+        false,
+        respond_by,
+        None,
+        now,
+    )?;
+    Ok(())
 }
 
 fn respond_url(config: &crate::config::Config, application: &ApplicationId) -> String {
@@ -1269,7 +1309,7 @@ pub async fn confirm(
                 conn,
                 Change {
                     call_id: Some(&app.call_id),
-                    actor: &answer_actor(&caller, &app.id),
+                    actor: &super::applications::actor(&caller, &app.id),
                     action: "seat.confirmed",
                     entity: "seat",
                     entity_id: holding.seat_id.as_str(),
@@ -1326,7 +1366,7 @@ pub async fn decline(
             }
             store::set_declined(conn, &app.id, now)?;
             let holding = store::current_of_application(conn, &app.id)?;
-            let actor = answer_actor(&caller, &app.id);
+            let actor = super::applications::actor(&caller, &app.id);
             audit::record(conn, Change {
                 call_id: Some(&app.call_id),
                 actor: &actor,
@@ -1352,13 +1392,6 @@ fn lock_council(conn: &mut DbConn, call: &Call) -> Result<(), AppError> {
     conn.lock_row(LockableTable::Councils, call.council_id.as_str())?;
     conn.lock_row(LockableTable::Calls, call.id.as_str())?;
     Ok(())
-}
-
-fn answer_actor(caller: &ApplicationCaller, application: &ApplicationId) -> Actor {
-    match caller {
-        ApplicationCaller::Staff(staff) => Actor::Staff(staff.0.id.clone()),
-        ApplicationCaller::Applicant { .. } => Actor::Applicant(application.clone()),
-    }
 }
 
 /// The application, if the caller may answer for it: its applicant, or the call's managers.
@@ -1465,6 +1498,25 @@ pub struct VacateView {
     pub deputy_seat_offered_to: Option<ApplicationId>,
 }
 
+impl VacateView {
+    /// The seat went straight to a reserve (`offered`), or stays vacant.
+    fn to_reserve(seat_id: SeatId, left: ApplicationId, offered: Option<ApplicationId>) -> Self {
+        Self {
+            seat_id,
+            status: if offered.is_some() {
+                "filled"
+            } else {
+                "vacant"
+            }
+            .into(),
+            left,
+            proposed: offered,
+            deputy_seat_id: None,
+            deputy_seat_offered_to: None,
+        }
+    }
+}
+
 /// A member leaves: the seat becomes vacant. For a representative seat the deputy of the same
 /// theme is offered it, and the deputy seat goes to the best reserve who keeps the rules, or
 /// becomes a gap; for a deputy seat, the best reserve is offered it.
@@ -1499,7 +1551,7 @@ pub async fn vacate(
             let holding = store::current_of_seat(conn, &id)?;
             let Some(holding) = holding else {
                 // Seat unknown, not visible, or already vacant.
-                return Err(match seats_council(conn, &id)? {
+                return Err(match seats::council_of(conn, &id)? {
                     Some(council) if staff.require_manager(&council).is_ok() => {
                         AppError::Conflict("the seat is already vacant".into())
                     }
@@ -1540,19 +1592,11 @@ pub async fn vacate(
                     &body.reason,
                     now,
                 )?;
-                return Ok(VacateView {
-                    seat_id: seat.id,
-                    status: if offered.is_some() {
-                        "filled"
-                    } else {
-                        "vacant"
-                    }
-                    .into(),
-                    left: holding.application_id,
-                    proposed: offered,
-                    deputy_seat_id: None,
-                    deputy_seat_offered_to: None,
-                });
+                return Ok(VacateView::to_reserve(
+                    seat.id,
+                    holding.application_id,
+                    offered,
+                ));
             }
             // The composition before anyone moves, as the rules count it.
             let before = composition(conn, &call, &all_seats)?;
@@ -1592,19 +1636,11 @@ pub async fn vacate(
                     &body.reason,
                     now,
                 )?;
-                return Ok(VacateView {
-                    seat_id: seat.id,
-                    status: if offered.is_some() {
-                        "filled"
-                    } else {
-                        "vacant"
-                    }
-                    .into(),
-                    left: holding.application_id,
-                    proposed: offered,
-                    deputy_seat_id: None,
-                    deputy_seat_offered_to: None,
-                });
+                return Ok(VacateView::to_reserve(
+                    seat.id,
+                    holding.application_id,
+                    offered,
+                ));
             };
             if !store::end_or_confirm(
                 conn,
@@ -1617,30 +1653,15 @@ pub async fn vacate(
                     "the deputy's seat changed meanwhile".into(),
                 ));
             }
-            let respond_by = now + Duration::days(i64::from(config.selection.confirm_within_days));
-            store::offer(
-                conn,
-                &store::NewHolding {
-                    seat: &seat.id,
-                    call: &call.id,
-                    application: &deputy_app.id,
-                    source: HoldingSource::Deputy,
-                    reason: Some(&body.reason),
-                    now,
-                    respond_by,
-                },
-            )?;
-            store::set_outcome(conn, &deputy_app.id, "representative", None)?;
-            queue_outcome(
+            offer_seat(
                 conn,
                 &templates,
                 &config,
                 &call,
+                &seat,
                 &deputy_app,
-                Some(SeatRole::Representative),
-                false,
-                respond_by,
-                None,
+                HoldingSource::Deputy,
+                &body.reason,
                 now,
             )?;
             let deputy_seat = all_seats
@@ -1691,19 +1712,6 @@ fn composition(
     Ok(apps)
 }
 
-fn seats_council(
-    conn: &mut DbConn,
-    seat: &SeatId,
-) -> Result<Option<crate::ids::CouncilId>, AppError> {
-    use crate::db::schema::seats as t;
-    use diesel::prelude::*;
-    Ok(t::table
-        .select(t::council_id)
-        .filter(t::id.eq(seat))
-        .first(conn)
-        .optional()?)
-}
-
 /// Offers a vacant seat to the best reserve of its theme whose joining breaks no rule that
 /// `before` (the composition before the change) did not already break; returns who.
 #[allow(clippy::too_many_arguments)]
@@ -1734,20 +1742,17 @@ fn offer_vacant(
         {
             continue;
         }
-        let respond_by = now + Duration::days(i64::from(config.selection.confirm_within_days));
-        store::offer(
+        offer_seat(
             conn,
-            &store::NewHolding {
-                seat: &seat.id,
-                call: &call.id,
-                application: &reserve.id,
-                source: HoldingSource::Reserve,
-                reason: Some(reason),
-                now,
-                respond_by,
-            },
+            templates,
+            config,
+            call,
+            seat,
+            &reserve,
+            HoldingSource::Reserve,
+            reason,
+            now,
         )?;
-        store::set_outcome(conn, &reserve.id, seat.role.as_str(), None)?;
         audit::record(
             conn,
             Change {
@@ -1761,18 +1766,6 @@ fn offer_vacant(
                     &json!({"application_id": reserve.id, "status": "offered", "reason": reason}),
                 ),
             },
-            now,
-        )?;
-        queue_outcome(
-            conn,
-            templates,
-            config,
-            call,
-            &reserve,
-            Some(seat.role),
-            false,
-            respond_by,
-            None,
             now,
         )?;
         return Ok(Some(reserve.id));

@@ -149,3 +149,12 @@ pub fn replace_plan(
     }
     of_council(conn, council)
 }
+
+/// The council a seat belongs to, if the seat exists.
+pub fn council_of(conn: &mut DbConn, seat: &SeatId) -> Result<Option<CouncilId>, AppError> {
+    Ok(seats::table
+        .select(seats::council_id)
+        .filter(seats::id.eq(seat))
+        .first(conn)
+        .optional()?)
+}

@@ -107,18 +107,6 @@ pub fn find_run(conn: &mut DbConn, id: &SelectionRunId) -> Result<Option<Run>, A
         .map(run))
 }
 
-/// The call's runs, newest first.
-pub fn runs_of_call(conn: &mut DbConn, call: &CallId) -> Result<Vec<Run>, AppError> {
-    Ok(selection_runs::table
-        .select(RUN_COLUMNS)
-        .filter(selection_runs::call_id.eq(call))
-        .order(selection_runs::id.desc())
-        .load::<RunRow>(conn)?
-        .into_iter()
-        .map(run)
-        .collect())
-}
-
 /// Where a holding stands: `offered` and `confirmed` hold the seat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HoldingStatus {
@@ -367,18 +355,6 @@ pub fn current_of_seat(conn: &mut DbConn, seat: &SeatId) -> Result<Option<Holdin
         .optional()?
         .map(holding)
         .transpose()
-}
-
-/// Every holding of the call, current and past, oldest first.
-pub fn history_of_call(conn: &mut DbConn, call: &CallId) -> Result<Vec<Holding>, AppError> {
-    seat_holders::table
-        .select(HOLDING_COLUMNS)
-        .filter(seat_holders::call_id.eq(call))
-        .order(seat_holders::id)
-        .load::<HoldingRow>(conn)?
-        .into_iter()
-        .map(holding)
-        .collect()
 }
 
 /// Offers not answered in time, oldest first.

@@ -303,7 +303,8 @@ fn role_of(index: u8) -> SeatRole {
     }
 }
 
-fn allows(preference: RolePreference, role: SeatRole) -> bool {
+/// Whether a candidate with this role preference may take a seat of `role`.
+pub fn allows(preference: RolePreference, role: SeatRole) -> bool {
     !matches!(
         (preference, role),
         (RolePreference::Representative, SeatRole::Deputy)
