@@ -3,6 +3,11 @@
 //! sink), so the first potentials come from one pass in node order, and every later search works
 //! on non-negative reduced costs. Costs are `i128`: the selection packs its lexicographic tiers
 //! (representatives, deputies, scores, lots) into one integer, and every sum stays exact.
+//!
+//! The search asks for the same network many times with only some arc weights changed (the row
+//! prices move). `reoptimize` starts from the last optimal flow and its potentials instead of
+//! from zero: it saturates the arcs the change made profitable and routes the imbalance that
+//! leaves back by shortest paths, usually a handful instead of one path per seat.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -19,10 +24,25 @@ struct Arc {
 
 /// A flow network whose nodes are numbered so that every arc added goes from a lower to a higher
 /// number (a topological order); `max_weight_flow` relies on it for its first potentials.
+/// Capacity of the return arc sink → source that closes the flow into a circulation.
+const RETURN_CAPACITY: i32 = i32::MAX / 2;
+
 #[derive(Debug, Clone)]
 pub(super) struct FlowNetwork {
     arcs: Vec<Arc>,
     out: Vec<Vec<u32>>,
+    /// After `max_weight_flow`: node potentials that keep every residual arc's reduced cost
+    /// non-negative (`INFINITE` for nodes the source never reaches) and the arcs whose weight
+    /// changed since.
+    solved: Option<Solved>,
+}
+
+#[derive(Debug, Clone)]
+struct Solved {
+    potential: Vec<i128>,
+    changed: Vec<u32>,
+    /// Units a lowered capacity left at a node (positive) or missing at one (negative).
+    excess: Vec<i64>,
 }
 
 impl FlowNetwork {
@@ -30,6 +50,7 @@ impl FlowNetwork {
         Self {
             arcs: Vec::new(),
             out: vec![Vec::new(); nodes],
+            solved: None,
         }
     }
 
@@ -37,6 +58,7 @@ impl FlowNetwork {
     /// number for `flow`.
     pub fn add_arc(&mut self, from: usize, to: usize, cap: u32, weight: i128) -> usize {
         debug_assert!(from < to, "arcs follow the node order");
+        debug_assert!(self.solved.is_none(), "arcs are added before solving");
         let id = self.arcs.len();
         self.arcs.push(Arc {
             to: to as u32,
@@ -56,6 +78,47 @@ impl FlowNetwork {
     /// Units sent along arc `id`.
     pub fn flow(&self, id: usize) -> u32 {
         self.arcs[id + 1].cap as u32
+    }
+
+    /// Changes the weight of arc `id`; `reoptimize` then restores a flow of maximum weight.
+    pub fn set_weight(&mut self, id: usize, weight: i128) {
+        if self.arcs[id].cost == -weight {
+            return;
+        }
+        self.arcs[id].cost = -weight;
+        self.arcs[id + 1].cost = weight;
+        if let Some(solved) = &mut self.solved {
+            solved.changed.push(id as u32);
+        }
+    }
+
+    /// Changes the capacity of arc `id`; `reoptimize` then restores a flow of maximum weight.
+    pub fn set_capacity(&mut self, id: usize, cap: u32) {
+        let cap = cap as i32;
+        let flow = self.arcs[id + 1].cap;
+        let Some(solved) = &mut self.solved else {
+            self.arcs[id].cap = cap;
+            return;
+        };
+        if flow > cap {
+            // The surplus no longer leaves the tail nor reaches the head.
+            let surplus = flow - cap;
+            self.arcs[id].cap = 0;
+            self.arcs[id + 1].cap = cap;
+            solved.excess[self.arcs[id + 1].to as usize] += i64::from(surplus);
+            solved.excess[self.arcs[id].to as usize] -= i64::from(surplus);
+        } else {
+            self.arcs[id].cap = cap - flow;
+        }
+        solved.changed.push(id as u32);
+    }
+
+    /// The weight of the current flow.
+    pub fn weight(&self) -> i128 {
+        self.arcs
+            .chunks_exact(2)
+            .map(|pair| -pair[0].cost * i128::from(pair[1].cap))
+            .sum()
     }
 
     /// Sends flow from `source` to `sink` as long as a path gains weight, and returns the total
@@ -82,6 +145,7 @@ impl FlowNetwork {
             }
         }
         if potential[sink] == INFINITE {
+            self.close(source, sink, potential);
             return 0;
         }
         // Nodes that cannot be reached now never become reachable: paths only reverse arcs
@@ -134,14 +198,22 @@ impl FlowNetwork {
                     }
                 }
             }
-            if !done[sink] {
-                return total;
-            }
             let to_sink = dist[sink];
-            let path_cost = to_sink + potential[sink] - potential[source];
-            if path_cost >= 0 {
+            if !done[sink] || to_sink + potential[sink] - potential[source] >= 0 {
+                // No path gains any more. Level the source and the sink: the return arc
+                // (weight 0) then has reduced cost 0 both ways, and every residual arc stays
+                // non-negative, since capping a Dijkstra update at any level up to the sink's
+                // distance keeps it so (and a level above 0 is below that distance here).
+                let level = (potential[source] - potential[sink]).max(0);
+                for (v, p) in potential.iter_mut().enumerate() {
+                    if *p != INFINITE {
+                        *p += if done[v] { dist[v].min(level) } else { level };
+                    }
+                }
+                self.close(source, sink, potential);
                 return total;
             }
+            let path_cost = to_sink + potential[sink] - potential[source];
             // Potentials: settled nodes by their distance, the rest by the sink's; this keeps
             // every residual reduced cost non-negative.
             for (v, p) in potential.iter_mut().enumerate() {
@@ -160,6 +232,154 @@ impl FlowNetwork {
             }
             total -= path_cost;
         }
+    }
+}
+
+impl FlowNetwork {
+    /// Closes the flow into a circulation with a return arc sink → source, so that
+    /// `reoptimize` can add or remove units like any other change.
+    fn close(&mut self, source: usize, sink: usize, potential: Vec<i128>) {
+        let sent: i32 = self.out[source]
+            .iter()
+            .filter(|&&a| a % 2 == 0)
+            .map(|&a| self.arcs[a as usize + 1].cap)
+            .sum();
+        let return_arc = self.arcs.len() as u32;
+        self.arcs.push(Arc {
+            to: source as u32,
+            cap: RETURN_CAPACITY - sent,
+            cost: 0,
+        });
+        self.arcs.push(Arc {
+            to: sink as u32,
+            cap: sent,
+            cost: 0,
+        });
+        self.out[sink].push(return_arc);
+        self.out[source].push(return_arc + 1);
+        let nodes = self.out.len();
+        self.solved = Some(Solved {
+            potential,
+            changed: Vec::new(),
+            excess: vec![0; nodes],
+        });
+    }
+
+    /// After `set_weight` and `set_capacity`, restores a flow of maximum weight (of any amount) from the last one,
+    /// and returns its weight. Requires `max_weight_flow` to have run once.
+    pub fn reoptimize(&mut self) -> i128 {
+        let mut solved = self.solved.take().expect("max_weight_flow ran first");
+        let potential = &mut solved.potential;
+        let n = self.out.len();
+        let mut excess = std::mem::replace(&mut solved.excess, vec![0; n]);
+        // Arcs whose reduced cost the change made negative are saturated; the imbalance this
+        // leaves is routed back below.
+        let mut changed = std::mem::take(&mut solved.changed);
+        changed.sort_unstable();
+        changed.dedup();
+        for id in changed {
+            for a in [id as usize, id as usize ^ 1] {
+                let to = self.arcs[a].to as usize;
+                let from = self.arcs[a ^ 1].to as usize;
+                let cap = self.arcs[a].cap;
+                if cap <= 0 || potential[from] == INFINITE || potential[to] == INFINITE {
+                    continue;
+                }
+                if self.arcs[a].cost + potential[from] - potential[to] < 0 {
+                    self.arcs[a].cap = 0;
+                    self.arcs[a ^ 1].cap += cap;
+                    excess[to] += i64::from(cap);
+                    excess[from] -= i64::from(cap);
+                }
+            }
+        }
+        let mut dist = vec![INFINITE; n];
+        let mut parent_arc = vec![u32::MAX; n];
+        let mut done = vec![false; n];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut heap = BinaryHeap::new();
+        while excess.iter().any(|&e| e > 0) {
+            for &v in &touched {
+                dist[v as usize] = INFINITE;
+                parent_arc[v as usize] = u32::MAX;
+                done[v as usize] = false;
+            }
+            touched.clear();
+            heap.clear();
+            for (v, &e) in excess.iter().enumerate() {
+                if e > 0 {
+                    dist[v] = 0;
+                    touched.push(v as u32);
+                    heap.push(Reverse((0i128, v as u32)));
+                }
+            }
+            let mut target = None;
+            while let Some(Reverse((d, v))) = heap.pop() {
+                let v = v as usize;
+                if done[v] || d > dist[v] {
+                    continue;
+                }
+                done[v] = true;
+                if excess[v] < 0 {
+                    target = Some(v);
+                    break;
+                }
+                for &a in &self.out[v] {
+                    let arc = &self.arcs[a as usize];
+                    if arc.cap <= 0 {
+                        continue;
+                    }
+                    let to = arc.to as usize;
+                    if done[to] || potential[to] == INFINITE {
+                        continue;
+                    }
+                    let reduced = arc.cost + potential[v] - potential[to];
+                    debug_assert!(reduced >= 0, "reduced costs stay non-negative");
+                    let nd = d + reduced;
+                    if nd < dist[to] {
+                        if dist[to] == INFINITE {
+                            touched.push(to as u32);
+                        }
+                        dist[to] = nd;
+                        parent_arc[to] = a;
+                        heap.push(Reverse((nd, to as u32)));
+                    }
+                }
+            }
+            // Every unit that left a node by a saturated arc can come back by its reverse.
+            let target = target.expect("an imbalance can always be routed back");
+            let reach = dist[target];
+            for &v in &touched {
+                let v = v as usize;
+                potential[v] += if done[v] { dist[v] } else { reach };
+            }
+            // Nodes the search never touched are at least `reach` away too.
+            for (v, p) in potential.iter_mut().enumerate() {
+                if *p != INFINITE && dist[v] == INFINITE {
+                    *p += reach;
+                }
+            }
+            let mut amount = -excess[target];
+            let mut v = target;
+            while parent_arc[v] != u32::MAX {
+                let a = parent_arc[v] as usize;
+                amount = amount.min(i64::from(self.arcs[a].cap));
+                v = self.arcs[a ^ 1].to as usize;
+            }
+            amount = amount.min(excess[v]);
+            let amount = amount as i32;
+            let mut v = target;
+            while parent_arc[v] != u32::MAX {
+                let a = parent_arc[v] as usize;
+                self.arcs[a].cap -= amount;
+                self.arcs[a ^ 1].cap += amount;
+                v = self.arcs[a ^ 1].to as usize;
+            }
+            excess[v] -= i64::from(amount);
+            excess[target] += i64::from(amount);
+        }
+        self.solved = Some(solved);
+        self.weight()
     }
 }
 
@@ -203,5 +423,82 @@ mod tests {
         let mut net = FlowNetwork::new(3);
         net.add_arc(0, 1, 1, 4);
         assert_eq!(net.max_weight_flow(0, 2), 0);
+    }
+
+    /// A layered network like the selection's: source → associations (capacity 1 or 2) →
+    /// applications → groups (capacity 1–3) → sink, weights from `weights`.
+    fn layered(
+        associations: usize,
+        apps: &[(usize, [Option<usize>; 2])],
+        groups: &[u32],
+        weights: &[[i128; 2]],
+    ) -> (FlowNetwork, Vec<usize>, Vec<usize>) {
+        let app_base = 1 + associations;
+        let group_base = app_base + apps.len();
+        let sink = group_base + groups.len();
+        let mut net = FlowNetwork::new(sink + 1);
+        for a in 0..associations {
+            net.add_arc(0, 1 + a, 1 + (a % 2) as u32, 0);
+        }
+        let mut arcs = Vec::new();
+        for (i, (association, targets)) in apps.iter().enumerate() {
+            net.add_arc(1 + association, app_base + i, 1, 0);
+            for (k, target) in targets.iter().enumerate() {
+                if let Some(g) = target {
+                    arcs.push(net.add_arc(app_base + i, group_base + g, 1, weights[i][k]));
+                } else {
+                    arcs.push(usize::MAX);
+                }
+            }
+        }
+        let group_arcs = groups
+            .iter()
+            .enumerate()
+            .map(|(g, &cap)| net.add_arc(group_base + g, sink, cap, 0))
+            .collect();
+        (net, arcs, group_arcs)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+        /// Re-optimising after weight and capacity changes, several times over, gives the
+        /// weight a fresh solve of the changed network gives.
+        #[test]
+        fn reoptimizing_matches_a_fresh_solve(
+            apps in proptest::collection::vec(
+                (0usize..5, proptest::option::of(0usize..3), proptest::option::of(0usize..3)),
+                1..14,
+            ),
+            groups in proptest::collection::vec(1u32..4, 3),
+            rounds in proptest::collection::vec(
+                (
+                    proptest::collection::vec([-50i128..100, -50i128..100], 14),
+                    proptest::collection::vec(0u32..4, 3),
+                ),
+                1..5,
+            ),
+        ) {
+            let apps: Vec<(usize, [Option<usize>; 2])> =
+                apps.into_iter().map(|(a, r, d)| (a, [r, d])).collect();
+            let (mut warm, arcs, group_arcs) = layered(5, &apps, &groups, &rounds[0].0);
+            let first = warm.max_weight_flow(0, 1 + 5 + apps.len() + groups.len());
+            proptest::prop_assert_eq!(first, warm.weight());
+            for (weights, caps) in &rounds[1..] {
+                for (&arc, &cap) in group_arcs.iter().zip(caps) {
+                    warm.set_capacity(arc, cap);
+                }
+                for (i, pair) in arcs.chunks(2).enumerate() {
+                    for (k, &arc) in pair.iter().enumerate() {
+                        if arc != usize::MAX {
+                            warm.set_weight(arc, weights[i][k]);
+                        }
+                    }
+                }
+                let (mut fresh, _, _) = layered(5, &apps, caps, weights);
+                let expected = fresh.max_weight_flow(0, 1 + 5 + apps.len() + groups.len());
+                proptest::prop_assert_eq!(warm.reoptimize(), expected);
+            }
+        }
     }
 }

@@ -26,6 +26,9 @@ pub(super) struct MasterSolution {
 
 /// Below this, a number is zero.
 const EPS: f64 = 1e-9;
+/// A reduced cost counts when it exceeds this fraction of the terms it was summed from: well
+/// above the rounding error of f64 (about 1e-16 per term), well below any real difference.
+const RELATIVE_EPS: f64 = 1e-12;
 
 /// Column kinds in the simplex: slacks first, then the artificial column, then the real ones.
 /// Bland's rule picks the lowest index, which keeps degenerate pivots from cycling.
@@ -50,11 +53,6 @@ pub(super) fn solve(
 ) -> MasterSolution {
     let m = row_count + 1;
     let baseline = columns.iter().map(|c| c.value).max().unwrap_or(0);
-    // Relative tolerance for reduced costs: the values' scale.
-    let scale = columns
-        .iter()
-        .map(|c| (c.value - baseline).unsigned_abs() as f64)
-        .fold(1.0f64, f64::max);
     // Every column's cost and coefficients, converted once: the pricing loop below reads them
     // for every candidate at every pivot.
     let slack_columns: Vec<(f64, Vec<f64>)> = (0..m)
@@ -110,8 +108,15 @@ pub(super) fn solve(
                 return false;
             }
             let (cost, a) = column_of(*var);
-            let priced: f64 = a.iter().zip(&duals).map(|(ai, yi)| ai * yi).sum();
-            cost - priced > EPS * scale
+            let (priced, magnitude) = a
+                .iter()
+                .zip(&duals)
+                .fold((0.0, cost.abs()), |(sum, size), (ai, yi)| {
+                    (sum + ai * yi, size + (ai * yi).abs())
+                });
+            // Relative to the terms summed: a column far below the others (the empty
+            // assignment, a seat fewer) must not blur the comparison of the close ones.
+            cost - priced > RELATIVE_EPS * magnitude
         });
         let Some(entering) = entering else {
             break;

@@ -186,7 +186,7 @@ impl Problem {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Fixing {
     forced: Vec<Pick>,
     forbidden: HashSet<Pick>,
@@ -204,172 +204,225 @@ impl Fixing {
 /// Caps on the women and the men holding each group's seats, for the finer network.
 type GenderCaps = [[i64; 2]];
 
-/// The best assignment under the fixing for `rows` priced at `prices` (scaled by 2^PRICE_BITS),
-/// and its priced value (also scaled). `None` when the forced picks alone break a capacity.
-///
-/// With `gender_caps`, the network routes each woman and each man through a (group, gender)
-/// node capped as given, and a flow that fills those caps is preferred above all else (the
-/// returned value then includes the bonus and means nothing; callers check the column).
-fn priced_flow(
-    problem: &Problem,
-    fixing: &Fixing,
-    rows: &[Row],
-    prices: &[i128],
-    gender_caps: Option<&GenderCaps>,
-) -> Option<(Column, i128)> {
-    let priced = |pick: Pick| -> i128 {
-        let mut w = problem.weight(pick) << PRICE_BITS;
-        for (row, price) in rows.iter().zip(prices) {
-            let c = problem.row_coefficient(row, pick);
-            if c != 0 {
-                w -= price * i128::from(c);
-            }
-        }
-        w
-    };
-    let mut group_left: Vec<i64> = problem.group_caps.iter().map(|&c| i64::from(c)).collect();
-    let mut association_left = vec![i64::from(problem.association_cap); problem.associations];
-    let mut municipality_left =
-        vec![i64::from(problem.municipality_cap.unwrap_or(u32::MAX)); problem.municipalities];
-    let mut gender_left: Option<Vec<[i64; 2]>> = gender_caps.map(<[_]>::to_vec);
-    let mut taken = vec![false; problem.apps.len()];
-    let mut forced_value: i128 = 0;
-    for &(app, role) in &fixing.forced {
-        let a = &problem.apps[app as usize];
-        let group = a.groups[role as usize].expect("a forced pick has a group") as usize;
-        group_left[group] -= 1;
-        if let (Some(left), Some(k)) = (gender_left.as_mut(), gender_slot(a.counted)) {
-            left[group][k] -= 1;
-        }
-        association_left[a.association as usize] -= 1;
-        municipality_left[a.municipality as usize] -= 1;
-        taken[app as usize] = true;
-        forced_value += priced((app, role));
-    }
-    if group_left.iter().any(|&c| c < 0)
-        || association_left.iter().any(|&c| c < 0)
-        || municipality_left.iter().any(|&c| c < 0)
-        || gender_left
-            .as_ref()
-            .is_some_and(|l| l.iter().flatten().any(|&c| c < 0))
-    {
-        return None;
-    }
-    let bonus = problem.saturation_bonus() << PRICE_BITS;
+/// The selection network for one fixing (and, for the rounding heuristic, caps per group and
+/// gender), built once and then solved for any row prices: the first solve runs the flow from
+/// zero, later ones re-optimise the last flow after re-weighting the application arcs.
+struct PricedNetwork {
+    net: FlowNetwork,
+    source: usize,
+    sink: usize,
+    /// Each application arc, and whether it passes a capped gender node (and so earns the
+    /// bonus for filling the caps).
+    app_arcs: Vec<(Pick, usize, bool)>,
+    forced: Vec<Pick>,
+    bonus: i128,
+    solved: bool,
+    /// In a gendered network: the (group, gender) → group arcs, women then men per group,
+    /// and the forced picks' women and men per group.
+    gender_arcs: Vec<usize>,
+    forced_gender: Vec<[i64; 2]>,
+}
 
-    // Nodes in topological order: source, municipalities (if capped), associations,
-    // applications, (group, gender) nodes (if capped), seat groups, sink.
-    let with_municipalities = problem.municipality_cap.is_some();
-    let source = 0;
-    let municipality_base = 1;
-    let association_base = municipality_base
-        + if with_municipalities {
-            problem.municipalities
+impl PricedNetwork {
+    /// `None` when the forced picks alone break a capacity.
+    ///
+    /// A `gendered` network routes each woman and each man through a (group, gender) node
+    /// whose cap `set_gender_caps` sets, and prefers a flow that fills those caps above all
+    /// else (the solved value then includes the bonus and means nothing; callers check the
+    /// column).
+    fn build(problem: &Problem, fixing: &Fixing, gendered: bool) -> Option<Self> {
+        let mut group_left: Vec<i64> = problem.group_caps.iter().map(|&c| i64::from(c)).collect();
+        let mut association_left = vec![i64::from(problem.association_cap); problem.associations];
+        let mut municipality_left =
+            vec![i64::from(problem.municipality_cap.unwrap_or(u32::MAX)); problem.municipalities];
+        let mut forced_gender = vec![[0i64; 2]; problem.group_caps.len()];
+        let mut taken = vec![false; problem.apps.len()];
+        for &(app, role) in &fixing.forced {
+            let a = &problem.apps[app as usize];
+            let group = a.groups[role as usize].expect("a forced pick has a group") as usize;
+            group_left[group] -= 1;
+            if let Some(k) = gender_slot(a.counted) {
+                forced_gender[group][k] += 1;
+            }
+            association_left[a.association as usize] -= 1;
+            municipality_left[a.municipality as usize] -= 1;
+            taken[app as usize] = true;
+        }
+        if group_left.iter().any(|&c| c < 0)
+            || association_left.iter().any(|&c| c < 0)
+            || municipality_left.iter().any(|&c| c < 0)
+        {
+            return None;
+        }
+        let bonus = if gendered {
+            problem.saturation_bonus() << PRICE_BITS
         } else {
             0
         };
-    let app_base = association_base + problem.associations;
-    let gender_base = app_base + problem.apps.len();
-    let group_base = gender_base
-        + if gender_left.is_some() {
-            2 * problem.group_caps.len()
-        } else {
-            0
-        };
-    let sink = group_base + problem.group_caps.len();
-    let mut net = FlowNetwork::new(sink + 1);
-    if with_municipalities {
-        for (m, &left) in municipality_left.iter().enumerate() {
-            if left > 0 {
-                net.add_arc(source, municipality_base + m, left as u32, 0);
-            }
-        }
-    }
-    let mut association_used = vec![false; problem.associations];
-    let mut app_arcs: Vec<(Pick, usize)> = Vec::new();
-    for (i, a) in problem.apps.iter().enumerate() {
-        if taken[i] || association_left[a.association as usize] == 0 {
-            continue;
-        }
-        let mut any = false;
-        for role in [REPRESENTATIVE, DEPUTY] {
-            let Some(group) = a.groups[role as usize] else {
-                continue;
+
+        // Nodes in topological order: source, municipalities (if capped), associations,
+        // applications, (group, gender) nodes (if capped), seat groups, sink.
+        let with_municipalities = problem.municipality_cap.is_some();
+        let source = 0;
+        let municipality_base = 1;
+        let association_base = municipality_base
+            + if with_municipalities {
+                problem.municipalities
+            } else {
+                0
             };
-            let pick = (i as u32, role);
-            if group_left[group as usize] == 0 || fixing.forbidden.contains(&pick) {
-                continue;
-            }
-            let routed = gender_left
-                .as_ref()
-                .zip(gender_slot(a.counted))
-                .map(|(left, k)| (left[group as usize][k], k));
-            let arc = match routed {
-                Some((0, _)) => continue,
-                Some((_, k)) => net.add_arc(
-                    app_base + i,
-                    gender_base + 2 * group as usize + k,
-                    1,
-                    priced(pick) + bonus,
-                ),
-                None => net.add_arc(app_base + i, group_base + group as usize, 1, priced(pick)),
+        let app_base = association_base + problem.associations;
+        let gender_base = app_base + problem.apps.len();
+        let group_base = gender_base
+            + if gendered {
+                2 * problem.group_caps.len()
+            } else {
+                0
             };
-            app_arcs.push((pick, arc));
-            any = true;
-        }
-        if any {
-            net.add_arc(
-                association_base + a.association as usize,
-                app_base + i,
-                1,
-                0,
-            );
-            association_used[a.association as usize] = true;
-        }
-    }
-    // Associations hang under their municipality (every application of an association carries
-    // the same one; see `mod.rs`).
-    let mut association_municipality = vec![u32::MAX; problem.associations];
-    for a in &problem.apps {
-        association_municipality[a.association as usize] = a.municipality;
-    }
-    for (g, used) in association_used.iter().enumerate() {
-        if !used {
-            continue;
-        }
-        let cap = association_left[g] as u32;
+        let sink = group_base + problem.group_caps.len();
+        let mut net = FlowNetwork::new(sink + 1);
         if with_municipalities {
-            let m = association_municipality[g] as usize;
-            if municipality_left[m] > 0 {
-                net.add_arc(municipality_base + m, association_base + g, cap, 0);
-            }
-        } else {
-            net.add_arc(source, association_base + g, cap, 0);
-        }
-    }
-    if let Some(left) = &gender_left {
-        for (g, caps) in left.iter().enumerate() {
-            for (k, &cap) in caps.iter().enumerate() {
-                if cap > 0 && group_left[g] > 0 {
-                    net.add_arc(gender_base + 2 * g + k, group_base + g, cap as u32, 0);
+            for (m, &left) in municipality_left.iter().enumerate() {
+                if left > 0 {
+                    net.add_arc(source, municipality_base + m, left as u32, 0);
                 }
             }
         }
-    }
-    for (g, &left) in group_left.iter().enumerate() {
-        if left > 0 {
-            net.add_arc(group_base + g, sink, left as u32, 0);
+        let mut association_used = vec![false; problem.associations];
+        let mut app_arcs: Vec<(Pick, usize, bool)> = Vec::new();
+        for (i, a) in problem.apps.iter().enumerate() {
+            if taken[i] || association_left[a.association as usize] == 0 {
+                continue;
+            }
+            let mut any = false;
+            for role in [REPRESENTATIVE, DEPUTY] {
+                let Some(group) = a.groups[role as usize] else {
+                    continue;
+                };
+                let pick = (i as u32, role);
+                if group_left[group as usize] == 0 || fixing.forbidden.contains(&pick) {
+                    continue;
+                }
+                let routed = gender_slot(a.counted).filter(|_| gendered);
+                // Weights are set by `solve`.
+                let (arc, capped) = match routed {
+                    Some(k) => (
+                        net.add_arc(app_base + i, gender_base + 2 * group as usize + k, 1, 0),
+                        true,
+                    ),
+                    None => (
+                        net.add_arc(app_base + i, group_base + group as usize, 1, 0),
+                        false,
+                    ),
+                };
+                app_arcs.push((pick, arc, capped));
+                any = true;
+            }
+            if any {
+                net.add_arc(
+                    association_base + a.association as usize,
+                    app_base + i,
+                    1,
+                    0,
+                );
+                association_used[a.association as usize] = true;
+            }
         }
+        // Associations hang under their municipality (every application of an association
+        // carries the same one; see `mod.rs`).
+        let mut association_municipality = vec![u32::MAX; problem.associations];
+        for a in &problem.apps {
+            association_municipality[a.association as usize] = a.municipality;
+        }
+        for (g, used) in association_used.iter().enumerate() {
+            if !used {
+                continue;
+            }
+            let cap = association_left[g] as u32;
+            if with_municipalities {
+                let m = association_municipality[g] as usize;
+                if municipality_left[m] > 0 {
+                    net.add_arc(municipality_base + m, association_base + g, cap, 0);
+                }
+            } else {
+                net.add_arc(source, association_base + g, cap, 0);
+            }
+        }
+        let mut gender_arcs = Vec::new();
+        if gendered {
+            for (g, &left) in group_left.iter().enumerate() {
+                for k in 0..2 {
+                    let arc = net.add_arc(gender_base + 2 * g + k, group_base + g, left as u32, 0);
+                    gender_arcs.push(arc);
+                }
+            }
+        }
+        for (g, &left) in group_left.iter().enumerate() {
+            if left > 0 {
+                net.add_arc(group_base + g, sink, left as u32, 0);
+            }
+        }
+        Some(Self {
+            net,
+            source,
+            sink,
+            app_arcs,
+            forced: fixing.forced.clone(),
+            bonus,
+            solved: false,
+            gender_arcs,
+            forced_gender,
+        })
     }
-    let gained = net.max_weight_flow(source, sink);
-    let mut picks = fixing.forced.clone();
-    picks.extend(
-        app_arcs
-            .iter()
-            .filter(|(_, arc)| net.flow(*arc) > 0)
-            .map(|(pick, _)| *pick),
-    );
-    Some((problem.column(picks), gained + forced_value))
+
+    /// Caps the women and the men holding each group's seats (forced picks included); `false`
+    /// when the forced picks alone exceed a cap.
+    fn set_gender_caps(&mut self, caps: &GenderCaps) -> bool {
+        debug_assert_eq!(self.gender_arcs.len(), 2 * caps.len());
+        for (g, (caps, forced)) in caps.iter().zip(&self.forced_gender).enumerate() {
+            for k in 0..2 {
+                let Ok(left) = u32::try_from(caps[k] - forced[k]) else {
+                    return false;
+                };
+                self.net.set_capacity(self.gender_arcs[2 * g + k], left);
+            }
+        }
+        true
+    }
+
+    /// The best assignment for `rows` priced at `prices` (scaled by 2^PRICE_BITS), and its
+    /// priced value (also scaled).
+    fn solve(&mut self, problem: &Problem, rows: &[Row], prices: &[i128]) -> (Column, i128) {
+        let priced = |pick: Pick| -> i128 {
+            let mut w = problem.weight(pick) << PRICE_BITS;
+            for (row, price) in rows.iter().zip(prices) {
+                let c = problem.row_coefficient(row, pick);
+                if c != 0 {
+                    w -= price * i128::from(c);
+                }
+            }
+            w
+        };
+        for &(pick, arc, capped) in &self.app_arcs {
+            let bonus = if capped { self.bonus } else { 0 };
+            self.net.set_weight(arc, priced(pick) + bonus);
+        }
+        let gained = if self.solved {
+            self.net.reoptimize()
+        } else {
+            self.solved = true;
+            self.net.max_weight_flow(self.source, self.sink)
+        };
+        let forced_value: i128 = self.forced.iter().map(|&p| priced(p)).sum();
+        let mut picks = self.forced.clone();
+        picks.extend(
+            self.app_arcs
+                .iter()
+                .filter(|(_, arc, _)| self.net.flow(*arc) > 0)
+                .map(|(pick, _, _)| *pick),
+        );
+        (problem.column(picks), gained + forced_value)
+    }
 }
 
 /// The (group, gender) node a holder passes through: women 0, men 1, others none.
@@ -433,33 +486,71 @@ fn mixed_counts(problem: &Problem, columns: &[Column], weights: &[f64]) -> Vec<[
     mix
 }
 
-/// The most fractional (group, gender) count of the mix, with its value.
-fn fractional_count(mix: &[[f64; 2]]) -> Option<(usize, usize, f64)> {
-    let mut best: Option<(usize, usize, f64, f64)> = None;
-    for (g, counts) in mix.iter().enumerate() {
-        for (k, &count) in counts.iter().enumerate() {
-            if is_whole(count) {
-                continue;
-            }
-            let distance = (count.fract() - 0.5).abs();
-            if best.is_none_or(|b| distance < b.3) {
-                best = Some((g, k, count, distance));
-            }
-        }
-    }
-    best.map(|(g, k, count, _)| (g, k, count))
+/// A count the search can branch on: the women (k = 0) or men (k = 1) holding seats of `role`,
+/// in seat group `group` or, without one, in all of the role's groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Count {
+    role: u8,
+    group: Option<u16>,
+    k: usize,
 }
 
-/// The count branch rows: women (k = 0) or men (k = 1) of group `g` at most `at_most`, and at
-/// least `at_most + 1`.
-fn count_rows(problem: &Problem, g: usize, k: usize, at_most: i64) -> [Row; 2] {
-    let role = problem
-        .apps
-        .iter()
-        .find_map(|a| (0..2u8).find(|&r| a.groups[r as usize] == Some(g as u16)))
-        .unwrap_or(REPRESENTATIVE);
-    let (woman, man) = if k == 0 { (1, 0) } else { (0, 1) };
-    let group = Some(g as u16);
+/// The count to branch on, with its value in the mix: first the most fractional role total
+/// (the balance rule's rows are written in those, so making them whole closes most of the gap
+/// between the master and the best assignment), then the most fractional (group, gender) count.
+fn fractional_count(mix: &[[f64; 2]], role_of_group: &[u8]) -> Option<(Count, f64)> {
+    let most_fractional = |counts: &mut dyn Iterator<Item = (Count, f64)>| {
+        let mut best: Option<(Count, f64, f64)> = None;
+        for (count, value) in counts {
+            if is_whole(value) {
+                continue;
+            }
+            let distance = (value.fract() - 0.5).abs();
+            if best.is_none_or(|b| distance < b.2) {
+                best = Some((count, value, distance));
+            }
+        }
+        best.map(|(count, value, _)| (count, value))
+    };
+    let totals = [REPRESENTATIVE, DEPUTY].into_iter().flat_map(|role| {
+        (0..2).map(move |k| {
+            let total = mix
+                .iter()
+                .zip(role_of_group)
+                .filter(|(_, r)| **r == role)
+                .map(|(c, _)| c[k])
+                .sum::<f64>();
+            (
+                Count {
+                    role,
+                    group: None,
+                    k,
+                },
+                total,
+            )
+        })
+    });
+    most_fractional(&mut totals.into_iter()).or_else(|| {
+        let mut per_group = mix.iter().enumerate().flat_map(|(g, counts)| {
+            counts.iter().enumerate().map(move |(k, &value)| {
+                (
+                    Count {
+                        role: role_of_group[g],
+                        group: Some(g as u16),
+                        k,
+                    },
+                    value,
+                )
+            })
+        });
+        most_fractional(&mut per_group)
+    })
+}
+
+/// The count branch rows: the count at most `at_most`, and at least `at_most + 1`.
+fn count_rows(count: Count, at_most: i64) -> [Row; 2] {
+    let (woman, man) = if count.k == 0 { (1, 0) } else { (0, 1) };
+    let (role, group) = (count.role, count.group);
     [
         Row {
             role,
@@ -493,6 +584,11 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
     }];
     let mut nodes = 0;
     let mut proven = true;
+    // The last fixing's network, kept for its flow: count branches keep the fixing, so a
+    // child's pricing starts from its parent's last flow.
+    let mut network: Option<(Fixing, PricedNetwork)> = None;
+    // Likewise for the rounding heuristic's network, whose gender caps change from call to call.
+    let mut rounding_network: Option<(Fixing, PricedNetwork)> = None;
     while let Some(Node {
         fixing,
         extra,
@@ -528,10 +624,14 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
                 .iter()
                 .map(|&p| scaled_price(p, price_cap))
                 .collect();
-            let Some((column, flow_value)) = priced_flow(problem, &fixing, &rows, &prices, None)
-            else {
+            if network.as_ref().is_none_or(|(f, _)| *f != fixing) {
+                network =
+                    PricedNetwork::build(problem, &fixing, false).map(|n| (fixing.clone(), n));
+            }
+            let Some((_, network)) = network.as_mut() else {
                 break None; // the forced picks alone break a capacity
             };
+            let (column, flow_value) = network.solve(problem, &rows, &prices);
             // The Lagrangian bound: max over assignments of value − Σ price·(row − rhs).
             let priced_value = flow_value
                 + rows
@@ -629,12 +729,17 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
             if tried.contains(&caps) {
                 continue;
             }
-            if let Some((column, _)) =
-                priced_flow(problem, &fixing, &rows, &zero_prices, Some(&caps))
-                && column.value > incumbent.value
-                && column.meets_rows()
+            if rounding_network.as_ref().is_none_or(|(f, _)| *f != fixing) {
+                rounding_network =
+                    PricedNetwork::build(problem, &fixing, true).map(|n| (fixing.clone(), n));
+            }
+            if let Some((_, network)) = rounding_network.as_mut()
+                && network.set_gender_caps(&caps)
             {
-                incumbent = column;
+                let (column, _) = network.solve(problem, &rows, &zero_prices);
+                if column.value > incumbent.value && column.meets_rows() {
+                    incumbent = column;
+                }
             }
             tried.push(caps);
         }
@@ -644,16 +749,16 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
 
         // A count branch already taken here is not taken again (the master's rounding could
         // otherwise ask for it): the single-application branching below takes over.
-        let new_branch = fractional_count(&mix).filter(|&(g, k, count)| {
+        let new_branch = fractional_count(&mix, &role_of_group).filter(|&(target, count)| {
             let at_most = count.floor() as i64;
-            let [below, above] = count_rows(problem, g, k, at_most);
+            let [below, above] = count_rows(target, at_most);
             !extra
                 .iter()
                 .any(|r| same_row(r, &below) || same_row(r, &above))
         });
-        if let Some((g, k, count)) = new_branch {
+        if let Some((target, count)) = new_branch {
             let at_most = count.floor() as i64;
-            let [below, above] = count_rows(problem, g, k, at_most);
+            let [below, above] = count_rows(target, at_most);
             let child = |row: Row| {
                 let mut extra = extra.clone();
                 extra.push(row);
