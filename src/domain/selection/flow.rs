@@ -215,12 +215,14 @@ impl FlowNetwork {
             }
             let path_cost = to_sink + potential[sink] - potential[source];
             // Potentials: settled nodes by their distance, the rest by the sink's; this keeps
-            // every residual reduced cost non-negative.
-            for (v, p) in potential.iter_mut().enumerate() {
-                if *p == INFINITE {
-                    continue;
+            // every residual reduced cost non-negative. Only differences of potentials count,
+            // so this is done as "everyone by the sink's distance, settled nodes back by what
+            // they are short of it": only the nodes this search touched change.
+            for &v in &touched {
+                let v = v as usize;
+                if done[v] {
+                    potential[v] -= to_sink - dist[v];
                 }
-                *p += if done[v] { dist[v] } else { to_sink };
             }
             // Every path crosses an application arc of capacity 1: send one unit.
             let mut v = sink;
@@ -298,7 +300,15 @@ impl FlowNetwork {
         let mut done = vec![false; n];
         let mut touched: Vec<u32> = Vec::new();
         let mut heap = BinaryHeap::new();
-        while excess.iter().any(|&e| e > 0) {
+        let mut sources: Vec<usize> = (0..n).filter(|&v| excess[v] > 0).collect();
+        let mut sinks: Vec<usize> = (0..n).filter(|&v| excess[v] < 0).collect();
+        let mut targets: Vec<usize> = Vec::new();
+        loop {
+            sources.retain(|&v| excess[v] > 0);
+            sinks.retain(|&v| excess[v] < 0);
+            if sources.is_empty() {
+                break;
+            }
             for &v in &touched {
                 dist[v as usize] = INFINITE;
                 parent_arc[v as usize] = u32::MAX;
@@ -306,14 +316,18 @@ impl FlowNetwork {
             }
             touched.clear();
             heap.clear();
-            for (v, &e) in excess.iter().enumerate() {
-                if e > 0 {
-                    dist[v] = 0;
-                    touched.push(v as u32);
-                    heap.push(Reverse((0i128, v as u32)));
-                }
+            for &v in &sources {
+                dist[v] = 0;
+                touched.push(v as u32);
+                heap.push(Reverse((0i128, v as u32)));
             }
-            let mut target = None;
+            // One search serves several imbalances: it goes on past the nearest deficit until
+            // it has settled every node short of one, and each is then fed along its
+            // shortest path while capacities last (after the potential update every arc of
+            // those paths has reduced cost 0, so any of them may carry flow).
+            targets.clear();
+            let wanted: i64 = sources.iter().map(|&v| excess[v]).sum();
+            let mut found: i64 = 0;
             while let Some(Reverse((d, v))) = heap.pop() {
                 let v = v as usize;
                 if done[v] || d > dist[v] {
@@ -321,8 +335,11 @@ impl FlowNetwork {
                 }
                 done[v] = true;
                 if excess[v] < 0 {
-                    target = Some(v);
-                    break;
+                    targets.push(v);
+                    found -= excess[v];
+                    if found >= wanted || targets.len() == sinks.len() {
+                        break;
+                    }
                 }
                 for &a in &self.out[v] {
                     let arc = &self.arcs[a as usize];
@@ -347,36 +364,41 @@ impl FlowNetwork {
                 }
             }
             // Every unit that left a node by a saturated arc can come back by its reverse.
-            let target = target.expect("an imbalance can always be routed back");
-            let reach = dist[target];
+            let last = *targets
+                .last()
+                .expect("an imbalance can always be routed back");
+            let reach = dist[last];
+            // As in `max_weight_flow`: settled nodes by their distance, the rest by `reach`,
+            // done as a shift of the settled ones only.
             for &v in &touched {
                 let v = v as usize;
-                potential[v] += if done[v] { dist[v] } else { reach };
-            }
-            // Nodes the search never touched are at least `reach` away too.
-            for (v, p) in potential.iter_mut().enumerate() {
-                if *p != INFINITE && dist[v] == INFINITE {
-                    *p += reach;
+                if done[v] {
+                    potential[v] -= reach - dist[v];
                 }
             }
-            let mut amount = -excess[target];
-            let mut v = target;
-            while parent_arc[v] != u32::MAX {
-                let a = parent_arc[v] as usize;
-                amount = amount.min(i64::from(self.arcs[a].cap));
-                v = self.arcs[a ^ 1].to as usize;
+            for &target in &targets {
+                let mut amount = -excess[target];
+                let mut v = target;
+                while parent_arc[v] != u32::MAX {
+                    let a = parent_arc[v] as usize;
+                    amount = amount.min(i64::from(self.arcs[a].cap));
+                    v = self.arcs[a ^ 1].to as usize;
+                }
+                amount = amount.min(excess[v]);
+                if amount <= 0 {
+                    continue;
+                }
+                let amount = amount as i32;
+                let mut v = target;
+                while parent_arc[v] != u32::MAX {
+                    let a = parent_arc[v] as usize;
+                    self.arcs[a].cap -= amount;
+                    self.arcs[a ^ 1].cap += amount;
+                    v = self.arcs[a ^ 1].to as usize;
+                }
+                excess[v] -= i64::from(amount);
+                excess[target] += i64::from(amount);
             }
-            amount = amount.min(excess[v]);
-            let amount = amount as i32;
-            let mut v = target;
-            while parent_arc[v] != u32::MAX {
-                let a = parent_arc[v] as usize;
-                self.arcs[a].cap -= amount;
-                self.arcs[a ^ 1].cap += amount;
-                v = self.arcs[a ^ 1].to as usize;
-            }
-            excess[v] -= i64::from(amount);
-            excess[target] += i64::from(amount);
         }
         self.solved = Some(solved);
         self.weight()

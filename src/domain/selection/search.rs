@@ -619,11 +619,39 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
                 })
                 .collect();
             let solution = master::solve(rows.len(), &master_columns, artificial);
-            let prices: Vec<i128> = solution
-                .prices
-                .iter()
-                .map(|&p| scaled_price(p, price_cap))
-                .collect();
+            // While no mix of the known columns meets the rows, the master's prices say
+            // little (any price makes the artificial column's value); price instead by the
+            // rows alone (phase 1), scaled up as far as the flow allows: the flow then either
+            // offers a column that helps to meet them, or proves that no assignment here can
+            // (its bound falls below every real value).
+            let artificial_weight = 1.0 - solution.weights.iter().sum::<f64>();
+            let feasibility_prices = (artificial_weight > WHOLE)
+                .then(|| {
+                    let zero_valued: Vec<MasterColumn> = master_rows
+                        .iter()
+                        .map(|r| MasterColumn {
+                            value: 0,
+                            rows: r.clone(),
+                        })
+                        .collect();
+                    master::solve(rows.len(), &zero_valued, -1).prices
+                })
+                .filter(|prices| prices.iter().any(|&p| p > 0.0));
+            let prices: Vec<i128> = match &feasibility_prices {
+                Some(phase_one) => {
+                    let top = phase_one.iter().copied().fold(0.0, f64::max);
+                    phase_one
+                        .iter()
+                        .map(|&p| ((p / top) * price_cap as f64) as i128)
+                        .map(|p| p.clamp(0, price_cap))
+                        .collect()
+                }
+                None => solution
+                    .prices
+                    .iter()
+                    .map(|&p| scaled_price(p, price_cap))
+                    .collect(),
+            };
             if network.as_ref().is_none_or(|(f, _)| *f != fixing) {
                 network =
                     PricedNetwork::build(problem, &fixing, false).map(|n| (fixing.clone(), n));
@@ -657,7 +685,8 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
                     .sum::<f64>()
                 - solution.value;
             let tolerance = 1e-9 * solution.value.abs().max(1.0);
-            if reduced > tolerance && known.insert(column.picks.clone()) {
+            let helps = feasibility_prices.is_some() || reduced > tolerance;
+            if helps && known.insert(column.picks.clone()) {
                 columns.push(column);
                 master_rows.push(column_rows);
                 continue;
