@@ -288,64 +288,82 @@ impl PricedNetwork {
                 }
             }
         }
-        let mut association_used = vec![false; problem.associations];
-        let mut app_arcs: Vec<(Pick, usize, bool)> = Vec::new();
-        for (i, a) in problem.apps.iter().enumerate() {
-            if taken[i] || association_left[a.association as usize] == 0 {
-                continue;
-            }
-            let mut any = false;
-            for role in [REPRESENTATIVE, DEPUTY] {
-                let Some(group) = a.groups[role as usize] else {
-                    continue;
-                };
-                let pick = (i as u32, role);
-                if group_left[group as usize] == 0 || fixing.forbidden.contains(&pick) {
-                    continue;
-                }
-                let routed = gender_slot(a.counted).filter(|_| gendered);
-                // Weights are set by `solve`.
-                let (arc, capped) = match routed {
-                    Some(k) => (
-                        net.add_arc(app_base + i, gender_base + 2 * group as usize + k, 1, 0),
-                        true,
-                    ),
-                    None => (
-                        net.add_arc(app_base + i, group_base + group as usize, 1, 0),
-                        false,
-                    ),
-                };
-                app_arcs.push((pick, arc, capped));
-                any = true;
-            }
-            if any {
-                net.add_arc(
-                    association_base + a.association as usize,
-                    app_base + i,
-                    1,
-                    0,
-                );
-                association_used[a.association as usize] = true;
-            }
-        }
         // Associations hang under their municipality (every application of an association
         // carries the same one; see `mod.rs`).
         let mut association_municipality = vec![u32::MAX; problem.associations];
         for a in &problem.apps {
             association_municipality[a.association as usize] = a.municipality;
         }
-        for (g, used) in association_used.iter().enumerate() {
-            if !used {
+        let association_parent = |g: usize| -> Option<usize> {
+            if !with_municipalities {
+                return Some(source);
+            }
+            let m = association_municipality[g] as usize;
+            (municipality_left[m] > 0).then_some(municipality_base + m)
+        };
+        // Each application's picks still open, with the node each one enters and whether it
+        // passes a capped gender node. Weights are set by `solve`.
+        let picks_open: Vec<Vec<(Pick, usize, bool)>> = problem
+            .apps
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                if taken[i] || association_left[a.association as usize] == 0 {
+                    return Vec::new();
+                }
+                [REPRESENTATIVE, DEPUTY]
+                    .into_iter()
+                    .filter_map(|role| {
+                        let group = a.groups[role as usize]? as usize;
+                        let pick = (i as u32, role);
+                        if group_left[group] == 0 || fixing.forbidden.contains(&pick) {
+                            return None;
+                        }
+                        Some(match gender_slot(a.counted).filter(|_| gendered) {
+                            Some(k) => (pick, gender_base + 2 * group + k, true),
+                            None => (pick, group_base + group, false),
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut live_in_association = vec![0u32; problem.associations];
+        for (a, open) in problem.apps.iter().zip(&picks_open) {
+            if !open.is_empty() {
+                live_in_association[a.association as usize] += 1;
+            }
+        }
+        // An association with one live application needs no node of its own (its cap, at
+        // least 1, cannot bind), nor does an application with one open pick: the arc leaves
+        // the parent directly. Fewer nodes make every search shorter.
+        let mut association_used = vec![false; problem.associations];
+        let mut app_arcs: Vec<(Pick, usize, bool)> = Vec::new();
+        for (i, (a, open)) in problem.apps.iter().zip(&picks_open).enumerate() {
+            if open.is_empty() {
                 continue;
             }
-            let cap = association_left[g] as u32;
-            if with_municipalities {
-                let m = association_municipality[g] as usize;
-                if municipality_left[m] > 0 {
-                    net.add_arc(municipality_base + m, association_base + g, cap, 0);
-                }
+            let g = a.association as usize;
+            let parent = if live_in_association[g] == 1 {
+                association_parent(g)
             } else {
-                net.add_arc(source, association_base + g, cap, 0);
+                association_used[g] = true;
+                Some(association_base + g)
+            };
+            let Some(parent) = parent else {
+                continue;
+            };
+            if let [(pick, target, capped)] = open[..] {
+                app_arcs.push((pick, net.add_arc(parent, target, 1, 0), capped));
+                continue;
+            }
+            net.add_arc(parent, app_base + i, 1, 0);
+            for &(pick, target, capped) in open {
+                app_arcs.push((pick, net.add_arc(app_base + i, target, 1, 0), capped));
+            }
+        }
+        for (g, used) in association_used.iter().enumerate() {
+            if let (true, Some(parent)) = (*used, association_parent(g)) {
+                net.add_arc(parent, association_base + g, association_left[g] as u32, 0);
             }
         }
         let mut gender_arcs = Vec::new();
