@@ -148,6 +148,7 @@ fn selection(c: &mut Criterion) {
         let instance = Instance {
             groups: &data.groups,
             candidates: &data.candidates,
+            seated: &[],
             rules: data.rules,
             seed: "benchmark",
             node_limit: DEFAULT_NODE_LIMIT,

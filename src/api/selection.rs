@@ -251,6 +251,8 @@ preferences and the balance rule allow.";
 struct Input {
     seats: Vec<Seat>,
     groups: Vec<SeatGroup>,
+    /// The council's current holders (of seats earlier calls filled): they count in the rules.
+    seated: Vec<(Application, SeatRole)>,
     applications: Vec<RankedApplication>,
     candidates: Vec<Candidate>,
     hash: String,
@@ -262,7 +264,10 @@ fn input(
     rules_json: &Value,
     seed: &str,
 ) -> Result<Input, AppError> {
-    let seats: Vec<Seat> = seats::of_council(conn, &call.council_id)?
+    let all_seats = seats::of_council(conn, &call.council_id)?;
+    let mut seated = composition(conn, call, &all_seats)?;
+    seated.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    let seats: Vec<Seat> = all_seats
         .into_iter()
         .filter(|s| call.themes.contains(&s.theme) && s.holder.is_none())
         .collect();
@@ -297,6 +302,13 @@ fn input(
         "rules": rules_json,
         "rubric": rubric,
         "seats": seats.iter().map(|s| json!([s.id, s.theme, s.role])).collect::<Vec<_>>(),
+        "seated": seated.iter().map(|(a, role)| json!([
+            a.id,
+            a.association.business_id,
+            a.association.municipality_code,
+            a.candidate.gender,
+            role,
+        ])).collect::<Vec<_>>(),
         "applications": applications.iter().zip(&candidates).map(|(a, c)| json!({
             "id": a.application.id,
             "theme": c.theme,
@@ -311,6 +323,7 @@ fn input(
     Ok(Input {
         seats,
         groups,
+        seated,
         applications,
         candidates,
         hash,
@@ -386,9 +399,15 @@ fn run_view(
     input: &Input,
     now: DateTime<Utc>,
 ) -> Result<RunView, AppError> {
+    let seated: Vec<Member> = input
+        .seated
+        .iter()
+        .map(|(a, role)| member_of(a, *role))
+        .collect();
     let instance = selection::Instance {
         groups: &input.groups,
         candidates: &input.candidates,
+        seated: &seated,
         rules,
         seed,
         node_limit: selection::DEFAULT_NODE_LIMIT,

@@ -409,12 +409,24 @@ async fn a_whole_round_fills_every_seat(app: TestApp) {
     members.assert_status(200);
     assert_eq!(members.json["items"].as_array().unwrap().len(), 14);
 
-    // A second call for the two gaps fills them: every seat is filled.
+    // A second call for the two gaps fills them: every seat is filled. An association that
+    // already holds a seat applies again with the best score: the council's association limit
+    // (one seat) counts its member, so it is left out.
+    let seated_n: u32 = members.json["items"][0]["association"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("Yhdistys ")
+        .trim_end_matches(" ry")
+        .parse()
+        .unwrap();
+    let mut again = form(seated_n, "culture", "woman", "either");
+    again["candidate"]["email"] = json!("toinen@example.org");
     let second = [
         (form(101, "pensioners", "man", "deputy"), 4),
         (form(102, "culture", "man", "either"), 4),
+        (again, 5),
     ];
-    let (call2, _) = call_with(
+    let second_call = call_with(
         &app,
         &round,
         Some(&["pensioners", "culture"]),
@@ -422,6 +434,7 @@ async fn a_whole_round_fills_every_seat(app: TestApp) {
         &second,
     )
     .await;
+    let call2 = second_call.0.clone();
     let res = app
         .post(&format!("/api/v1/calls/{call2}/selection-runs"))
         .token(&round.secretary)
@@ -434,6 +447,29 @@ async fn a_whole_round_fills_every_seat(app: TestApp) {
         2,
         "{}",
         res.json
+    );
+    let (_, second_applications) = &second_call;
+    assert!(
+        res.json["assignments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["application_id"] != second_applications[2].0),
+        "{}",
+        res.json
+    );
+    let held_back = res.json["explanations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "left_out" && e["application_id"] == second_applications[2].0)
+        .expect("the association's second applicant is explained");
+    assert!(
+        held_back["codes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("association_limit")),
+        "{held_back}"
     );
     app.post(&format!("/api/v1/calls/{call2}/decision"))
         .token(&round.secretary)

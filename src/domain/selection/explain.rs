@@ -84,19 +84,21 @@ impl Context<'_> {
         let same = |f: &dyn Fn(&search::App) -> u32| leaver.is_some_and(|l| f(l) == f(app));
         let associations = self.association_count(app.association)
             - usize::from(same(&|a: &search::App| a.association));
-        if associations + 1 > rules.max_seats_per_association as usize {
+        // The problem's caps are the limits less the seated members.
+        if associations + 1 > self.problem.association_caps[app.association as usize] as usize {
             broken.push(RuleKind::AssociationLimit);
         }
-        if let Some(cap) = rules.max_seats_per_municipality {
+        if let Some(caps) = &self.problem.municipality_caps {
             let municipalities = self.municipality_count(app.municipality)
                 - usize::from(same(&|a: &search::App| a.municipality));
-            if municipalities + 1 > cap as usize {
+            if municipalities + 1 > caps[app.municipality as usize] as usize {
                 broken.push(RuleKind::MunicipalityLimit);
             }
         }
         if let Some(share) = rules.min_share.filter(|s| s.percent() > 0) {
             let mut balance = Balance::of(self.problem, self.picks);
             balance.add(app.counted, role, 1);
+            let mut changed = vec![role];
             if let Some(h) = leaving {
                 let held = self
                     .picks
@@ -104,8 +106,11 @@ impl Context<'_> {
                     .find(|(a, _)| *a as usize == h)
                     .map_or(role, |p| p.1);
                 balance.add(self.problem.apps[h].counted, held, -1);
+                changed.push(held);
             }
-            if !balance.meets(Some(share)) {
+            // Only the roles the move changes: seated members may leave the other role
+            // broken, whoever joins.
+            if changed.iter().any(|&r| !balance.meets_role(Some(share), r)) {
                 broken.push(RuleKind::GenderBalance);
             }
         }

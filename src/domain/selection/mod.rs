@@ -16,6 +16,12 @@
 //! a woman or a man (the Equality Act counts women and men; `other` and `undisclosed` count
 //! neither way).
 //!
+//! The rules hold for the whole council: holders of its other seats (`Instance::seated`, filled
+//! by earlier calls) count against the limits and in the balance. What they alone break stays
+//! as it is: an association over its limit takes no one more, and a role this call has no seats
+//! in is left to them; a role whose balance no choice can mend leaves the run with nothing that
+//! keeps the rules, and the relaxation names the share that would.
+//!
 //! The optimum is exact (`search`), not a greedy guess; `exhaustive` in the tests checks it.
 
 mod explain;
@@ -37,7 +43,7 @@ use super::seat_plan::SeatRole;
 use super::theme::ThemeArea;
 
 /// Changes whenever the same input could give a different output.
-pub const ALGORITHM_VERSION: &str = "jane-seats/branch-and-price/2";
+pub const ALGORITHM_VERSION: &str = "jane-seats/branch-and-price/3";
 
 /// Scores are compared in units of 0.0001.
 const SCORE_QUANTUM: f64 = 10_000.0;
@@ -124,6 +130,9 @@ impl Default for Rules {
 pub struct Instance<'a> {
     pub groups: &'a [SeatGroup],
     pub candidates: &'a [Candidate],
+    /// Holders of the council's other seats (filled by earlier calls): they count against the
+    /// association and municipality limits and in the balance rule, as the whole council does.
+    pub seated: &'a [Member<'a>],
     pub rules: Rules,
     pub seed: &'a str,
     pub node_limit: u64,
@@ -321,8 +330,8 @@ fn counted(gender: Gender) -> Counted {
 }
 
 /// The balance rows for a share p/100: per role, women's row p·M − (100−p)·W ≤ 0 and men's row
-/// p·W − (100−p)·M ≤ 0.
-fn balance_rows(share: Option<Share>, groups: &[SeatGroup]) -> Vec<search::Row> {
+/// p·W − (100−p)·M ≤ 0, the seated members' part moved to the right-hand side.
+fn balance_rows(share: Option<Share>, groups: &[SeatGroup], seated: Balance) -> Vec<search::Row> {
     let Some(share) = share.filter(|s| s.percent() > 0) else {
         return Vec::new();
     };
@@ -333,19 +342,23 @@ fn balance_rows(share: Option<Share>, groups: &[SeatGroup]) -> Vec<search::Row> 
             continue;
         }
         let r = role_index(role);
+        let (women, men) = (
+            i64::from(seated.women[r as usize]),
+            i64::from(seated.men[r as usize]),
+        );
         rows.push(search::Row {
             role: r,
             group: None,
             woman: -(100 - p),
             man: p,
-            rhs: 0,
+            rhs: (100 - p) * women - p * men,
         });
         rows.push(search::Row {
             role: r,
             group: None,
             woman: p,
             man: -(100 - p),
-            rhs: 0,
+            rhs: (100 - p) * men - p * women,
         });
     }
     rows
@@ -447,15 +460,41 @@ fn prepare(instance: &Instance<'_>) -> Result<Prepared, SelectionError> {
             }
         })
         .collect();
+    // What the seated members already take of each limit, and of the balance.
+    let mut seated_in_association = vec![0u32; association_ids.len()];
+    let mut seated_in_municipality = vec![0u32; municipality_ids.len()];
+    let mut seated = Balance::default();
+    for m in instance.seated {
+        if let Some(&a) = association_ids.get(m.association) {
+            seated_in_association[a as usize] += 1;
+        }
+        if let Some(&k) = municipality_ids.get(m.municipality) {
+            seated_in_municipality[k as usize] += 1;
+        }
+        seated.add(counted(m.gender), role_index(m.role), 1);
+    }
+    let rules = instance.rules;
     let problem = search::Problem {
         group_caps,
         apps,
         associations: association_ids.len(),
-        association_cap: instance.rules.max_seats_per_association,
+        association_caps: seated_in_association
+            .iter()
+            .map(|&n| rules.max_seats_per_association.saturating_sub(n))
+            .collect(),
         municipalities: municipality_ids.len(),
-        municipality_cap: instance.rules.max_seats_per_municipality,
+        municipality_caps: rules.max_seats_per_municipality.map(|cap| {
+            seated_in_municipality
+                .iter()
+                .map(|&n| cap.saturating_sub(n))
+                .collect()
+        }),
         tiers: [representative_tier, deputy_tier],
-        rows: balance_rows(instance.rules.min_share, instance.groups),
+        rows: balance_rows(rules.min_share, instance.groups, seated),
+        seated: [
+            [seated.women[0], seated.men[0]],
+            [seated.women[1], seated.men[1]],
+        ],
     };
     Ok(Prepared {
         problem,
@@ -472,8 +511,12 @@ struct Balance {
 }
 
 impl Balance {
+    /// The balance of the seated members and `picks`.
     fn of(problem: &search::Problem, picks: &[Pick]) -> Self {
-        let mut b = Balance::default();
+        let mut b = Balance {
+            women: [problem.seated[0][0], problem.seated[1][0]],
+            men: [problem.seated[0][1], problem.seated[1][1]],
+        };
         for &(app, role) in picks {
             b.add(problem.apps[app as usize].counted, role, 1);
         }
@@ -492,11 +535,14 @@ impl Balance {
     }
 
     fn meets(&self, share: Option<Share>) -> bool {
+        (0..2).all(|r| self.meets_role(share, r))
+    }
+
+    fn meets_role(&self, share: Option<Share>, role: u8) -> bool {
         let Some(share) = share else { return true };
-        (0..2).all(|r| {
-            let whole = self.women[r] + self.men[r];
-            share.met_by(self.women[r], whole) && share.met_by(self.men[r], whole)
-        })
+        let r = role as usize;
+        let whole = self.women[r] + self.men[r];
+        share.met_by(self.women[r], whole) && share.met_by(self.men[r], whole)
     }
 }
 
@@ -566,7 +612,12 @@ fn order_roles(problem: &search::Problem, picks: &mut [Pick], share: Option<Shar
                 after.add(dapp.counted, REPRESENTATIVE, 1);
                 after.add(rapp.counted, REPRESENTATIVE, -1);
                 after.add(rapp.counted, DEPUTY, 1);
-                if !after.meets(share) && balance.meets(share) {
+                // Per role: a swap may not break a role's balance that held (seated members
+                // can leave a role broken that this call cannot mend).
+                if [REPRESENTATIVE, DEPUTY]
+                    .into_iter()
+                    .any(|r| !after.meets_role(share, r) && balance.meets_role(share, r))
+                {
                     continue;
                 }
                 picks[d].1 = REPRESENTATIVE;
@@ -743,13 +794,16 @@ fn relaxations(
 ) -> Result<Vec<Relaxation>, SelectionError> {
     let rules = instance.rules;
     let mut per_association: BTreeMap<&str, u32> = BTreeMap::new();
-    let mut per_municipality: BTreeMap<&str, u32> = BTreeMap::new();
-    for c in instance.candidates {
-        *per_association.entry(&c.association).or_default() += 1;
-        *per_municipality.entry(&c.municipality).or_default() += 1;
+    let members = instance
+        .candidates
+        .iter()
+        .map(|c| c.association.as_str())
+        .chain(instance.seated.iter().map(|m| m.association));
+    for association in members {
+        *per_association.entry(association).or_default() += 1;
     }
     let most_per_association = per_association.values().copied().max().unwrap_or(1);
-    let most_per_municipality = instance.candidates.len() as u32;
+    let most_per_municipality = (instance.candidates.len() + instance.seated.len()) as u32;
 
     let association_change = |base: Rules| -> Result<Option<RuleChange>, SelectionError> {
         let from = base.max_seats_per_association;

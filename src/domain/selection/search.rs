@@ -56,13 +56,17 @@ pub(super) struct Problem {
     pub group_caps: Vec<u32>,
     pub apps: Vec<App>,
     pub associations: usize,
-    pub association_cap: u32,
+    /// Seats each association may still take (the limit less its seated members).
+    pub association_caps: Vec<u32>,
     pub municipalities: usize,
-    pub municipality_cap: Option<u32>,
+    /// Likewise per municipality, when limited.
+    pub municipality_caps: Option<Vec<u32>>,
     /// Weight of a filled representative seat and of a filled deputy seat: each tier outweighs
     /// everything below it, so more representatives always win, then more deputies, then score.
     pub tiers: [i128; 2],
     pub rows: Vec<Row>,
+    /// Women and men among the seated members, per role: the rows already count them.
+    pub seated: [[u32; 2]; 2],
 }
 
 /// An application in a role.
@@ -78,14 +82,6 @@ pub(super) struct Column {
 }
 
 impl Column {
-    fn empty(rows: usize) -> Self {
-        Self {
-            picks: Vec::new(),
-            value: 0,
-            rows: vec![0; rows],
-        }
-    }
-
     pub fn meets_rows(&self) -> bool {
         self.rows.iter().all(|&r| r <= 0)
     }
@@ -232,9 +228,15 @@ impl PricedNetwork {
     /// column).
     fn build(problem: &Problem, fixing: &Fixing, gendered: bool) -> Option<Self> {
         let mut group_left: Vec<i64> = problem.group_caps.iter().map(|&c| i64::from(c)).collect();
-        let mut association_left = vec![i64::from(problem.association_cap); problem.associations];
-        let mut municipality_left =
-            vec![i64::from(problem.municipality_cap.unwrap_or(u32::MAX)); problem.municipalities];
+        let mut association_left: Vec<i64> = problem
+            .association_caps
+            .iter()
+            .map(|&c| i64::from(c))
+            .collect();
+        let mut municipality_left: Vec<i64> = match &problem.municipality_caps {
+            Some(caps) => caps.iter().map(|&c| i64::from(c)).collect(),
+            None => vec![i64::from(u32::MAX); problem.municipalities],
+        };
         let mut forced_gender = vec![[0i64; 2]; problem.group_caps.len()];
         let mut taken = vec![false; problem.apps.len()];
         for &(app, role) in &fixing.forced {
@@ -262,7 +264,7 @@ impl PricedNetwork {
 
         // Nodes in topological order: source, municipalities (if capped), associations,
         // applications, (group, gender) nodes (if capped), seat groups, sink.
-        let with_municipalities = problem.municipality_cap.is_some();
+        let with_municipalities = problem.municipality_caps.is_some();
         let source = 0;
         let municipality_base = 1;
         let association_base = municipality_base
@@ -594,11 +596,22 @@ fn same_row(a: &Row, b: &Row) -> bool {
 /// Finds the assignment of highest value that keeps every capacity and every row.
 pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
     let artificial = problem.artificial_value();
-    let mut incumbent = Column::empty(problem.rows.len());
+    // Nothing selected is the first incumbent when it keeps the rows. When the seated members
+    // alone break the balance it does not, and only an assignment that mends it counts (the
+    // value −1 is below every real one); if none does, nothing is selected.
+    let nothing = problem.column(Vec::new());
+    let mut incumbent = if nothing.meets_rows() {
+        nothing.clone()
+    } else {
+        Column {
+            value: -1,
+            ..nothing.clone()
+        }
+    };
     let mut stack = vec![Node {
         fixing: Fixing::default(),
         extra: Vec::new(),
-        columns: vec![Column::empty(problem.rows.len())],
+        columns: vec![nothing.clone()],
     }];
     let mut nodes = 0;
     let mut proven = true;
@@ -856,7 +869,11 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
         }
     }
     SearchOutcome {
-        best: incumbent,
+        best: if incumbent.value < 0 {
+            nothing
+        } else {
+            incumbent
+        },
         proven,
         nodes,
     }

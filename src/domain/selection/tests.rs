@@ -56,6 +56,16 @@ fn keeps_rules(instance: &Instance<'_>, assignment: &[Option<SeatRole>]) -> bool
             *per_municipality.entry(home(c)).or_default() += 1;
         }
     }
+    // Seated members count where the call adds someone (an association or municipality the
+    // seated alone put over its limit stays as it is, but takes no one more).
+    for m in instance.seated {
+        if let Some(n) = per_association.get_mut(m.association) {
+            *n += 1;
+        }
+        if let Some(n) = per_municipality.get_mut(m.municipality) {
+            *n += 1;
+        }
+    }
     if per_association
         .values()
         .any(|&n| n > rules.max_seats_per_association)
@@ -68,7 +78,15 @@ fn keeps_rules(instance: &Instance<'_>, assignment: &[Option<SeatRole>]) -> bool
         return false;
     }
     if let Some(share) = rules.min_share {
-        for role in SeatRole::ALL {
+        // A role without seats in the call is as the seated members left it: the call cannot
+        // change it, and the rule asks nothing of it.
+        let with_seats = |role: SeatRole| {
+            instance
+                .groups
+                .iter()
+                .any(|g| g.role == role && g.seats > 0)
+        };
+        for role in SeatRole::ALL.into_iter().filter(|&r| with_seats(r)) {
             let of = |gender: Gender| {
                 instance
                     .candidates
@@ -77,7 +95,17 @@ fn keeps_rules(instance: &Instance<'_>, assignment: &[Option<SeatRole>]) -> bool
                     .filter(|(c, r)| **r == Some(role) && c.gender == gender)
                     .count() as u32
             };
-            let (w, m) = (of(Gender::Woman), of(Gender::Man));
+            let seated = |gender: Gender| {
+                instance
+                    .seated
+                    .iter()
+                    .filter(|m| m.role == role && m.gender == gender)
+                    .count() as u32
+            };
+            let (w, m) = (
+                of(Gender::Woman) + seated(Gender::Woman),
+                of(Gender::Man) + seated(Gender::Man),
+            );
             if !share.met_by(w, w + m) || !share.met_by(m, w + m) {
                 return false;
             }
@@ -86,8 +114,13 @@ fn keeps_rules(instance: &Instance<'_>, assignment: &[Option<SeatRole>]) -> bool
     true
 }
 
-/// Every assignment, the best by the rule's key.
+/// Every assignment, the best by the rule's key; nothing selected when none keeps the rules.
 fn exhaustive(instance: &Instance<'_>) -> Key {
+    exhaustive_feasible(instance).unwrap_or((0, 0, 0, 0))
+}
+
+/// The best key among the assignments that keep the rules, if any does.
+fn exhaustive_feasible(instance: &Instance<'_>) -> Option<Key> {
     let n = instance.candidates.len();
     let keys: Vec<&str> = instance.candidates.iter().map(|c| c.key.as_str()).collect();
     let lots = draw_lots(instance.seed, &keys);
@@ -120,7 +153,7 @@ fn exhaustive(instance: &Instance<'_>) -> Key {
             first = false;
         }
     }
-    best
+    (!first).then_some(best)
 }
 
 fn assignment_of(instance: &Instance<'_>, outcome: &Outcome) -> Vec<Option<SeatRole>> {
@@ -180,6 +213,7 @@ fn instance<'a>(
     Instance {
         groups,
         candidates,
+        seated: &[],
         rules,
         seed: "seed",
         node_limit: DEFAULT_NODE_LIMIT,
@@ -656,4 +690,161 @@ fn rules_broken_counts_each_rule() {
         m("C", "426", Gender::Undisclosed, SeatRole::Representative),
         rules
     ));
+}
+
+/// Seated members as generated: association, gender, role.
+fn arb_seated() -> impl Strategy<Value = Vec<(&'static str, Gender, SeatRole)>> {
+    proptest::collection::vec(
+        (
+            prop_oneof![Just("a1"), Just("b1"), Just("c2"), Just("d1")],
+            prop_oneof![Just(Gender::Woman), Just(Gender::Man), Just(Gender::Other)],
+            prop_oneof![Just(SeatRole::Representative), Just(SeatRole::Deputy)],
+        ),
+        0..4,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// With members already seated by earlier calls, the optimum still equals an exhaustive
+    /// search that counts them in every rule, and the result keeps the rules whenever any
+    /// assignment can.
+    #[test]
+    fn seated_members_count_in_every_rule(
+        groups in arb_groups(),
+        candidates in arb_candidates(6),
+        rules in arb_rules(),
+        seated in arb_seated(),
+    ) {
+        let municipalities: Vec<String> =
+            seated.iter().map(|(a, _, _)| format!("m-{}", &a[..1])).collect();
+        let members: Vec<Member> = seated
+            .iter()
+            .zip(&municipalities)
+            .map(|(&(association, gender, role), municipality)| Member {
+                association,
+                municipality,
+                gender,
+                role,
+            })
+            .collect();
+        let mut inst = instance(&groups, &candidates, rules);
+        inst.seated = &members;
+        let outcome = select(&inst).unwrap();
+        prop_assert!(outcome.objective.proven_optimal);
+        prop_assert_eq!(key_of(&outcome), exhaustive(&inst));
+        if exhaustive_feasible(&inst).is_some() {
+            let assignment = assignment_of(&inst, &outcome);
+            prop_assert!(keeps_rules(&inst, &assignment), "{:?}", outcome);
+        }
+    }
+}
+
+#[test]
+fn seated_members_count_against_the_limits_and_the_balance() {
+    let g = groups(&[(ThemeArea::Sports, 2, 0)]);
+    let c = [
+        candidate(
+            "s1",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "a1",
+            Gender::Man,
+            Some(3.0),
+        ),
+        candidate(
+            "s2",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "b1",
+            Gender::Man,
+            Some(2.0),
+        ),
+        candidate(
+            "s3",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "b2",
+            Gender::Woman,
+            Some(0.5),
+        ),
+        candidate(
+            "s4",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "c1",
+            Gender::Woman,
+            Some(0.1),
+        ),
+    ];
+    let alone = select(&instance(&g, &c, Rules::default())).unwrap();
+    // Counted alone, the call takes its best man and its best woman.
+    assert_eq!(alone.groups[0].holders, vec![0, 2]);
+
+    // Two men already sit as representatives, one of them from s1's association: s1 may not
+    // join, and four representatives need two women.
+    let seated = [
+        Member {
+            association: "a1",
+            municipality: "m-a",
+            gender: Gender::Man,
+            role: SeatRole::Representative,
+        },
+        Member {
+            association: "x1",
+            municipality: "m-x",
+            gender: Gender::Man,
+            role: SeatRole::Representative,
+        },
+    ];
+    let mut inst = instance(&g, &c, Rules::default());
+    inst.seated = &seated;
+    let outcome = select(&inst).unwrap();
+    assert_eq!(outcome.groups[0].holders, vec![2, 3]);
+    assert!(outcome.relaxations.is_empty());
+    let s1 = outcome.left_out.iter().find(|l| l.candidate == 0).unwrap();
+    assert!(
+        s1.reasons.iter().any(|r| matches!(
+            r,
+            LeftOutReason::Rule {
+                rule: RuleKind::AssociationLimit,
+                ..
+            }
+        )),
+        "{:?}",
+        s1.reasons
+    );
+}
+
+#[test]
+fn seated_members_who_break_the_balance_leave_nothing_that_mends_it() {
+    // Three men sit as representatives; only a man applies for the one seat left.
+    let g = groups(&[(ThemeArea::Sports, 1, 0)]);
+    let c = [candidate(
+        "s1",
+        ThemeArea::Sports,
+        RolePreference::Either,
+        "a1",
+        Gender::Man,
+        Some(1.0),
+    )];
+    let man = |association| Member {
+        association,
+        municipality: "m-x",
+        gender: Gender::Man,
+        role: SeatRole::Representative,
+    };
+    let seated = [man("x1"), man("x2"), man("x3")];
+    let mut inst = instance(&g, &c, Rules::default());
+    inst.seated = &seated;
+    let outcome = select(&inst).unwrap();
+    assert_eq!(outcome.objective.representatives, 0);
+    assert_eq!(
+        outcome.relaxations[0].changes,
+        vec![RuleChange::GenderBalance {
+            from: Share(40),
+            to: None
+        }]
+    );
 }
