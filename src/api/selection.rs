@@ -1010,15 +1010,22 @@ pub async fn decide(
                 seat_of.insert(o.seat_id.clone(), o.application_id.clone());
                 sources.insert(o.seat_id.clone(), (HoldingSource::Override, Some(o.reason.clone())));
             }
-            // Check the composition against the run's rules.
+            // Check the council's composition (the holders of its other seats with this
+            // decision's) against the run's rules. What the run's own assignment already
+            // breaks with them (only what the seated alone break: the run keeps every rule it
+            // can) is not the overrides' doing; whatever else breaks comes from them.
             let seat_by_id: BTreeMap<&SeatId, &Seat> = input.seats.iter().map(|s| (&s.id, s)).collect();
-            let members: Vec<Member> = seat_of
-                .iter()
-                .map(|(s, a)| member_of(by_id[a], seat_by_id[s].role))
-                .collect();
-            // The run itself keeps every rule, so whatever breaks one comes from the overrides.
-            let rule_violations: Vec<RuleViolation> = selection::rules_broken(&members, rules)
+            let composition_with = |assignment: &mut dyn Iterator<Item = (&SeatId, &ApplicationId)>| {
+                let mut members: Vec<Member> =
+                    input.seated.iter().map(|(a, role)| member_of(a, *role)).collect();
+                members.extend(assignment.map(|(s, a)| member_of(by_id[a], seat_by_id[s].role)));
+                selection::rules_broken(&members, rules)
+            };
+            let broken_by_run =
+                composition_with(&mut computed.assignments.iter().map(|a| (&a.seat_id, &a.application_id)));
+            let rule_violations: Vec<RuleViolation> = composition_with(&mut seat_of.iter())
                 .into_iter()
+                .filter(|r| !broken_by_run.contains(r))
                 .map(|r| RuleViolation {
                     rule: rule_code(r),
                     detail: rule_names(r)[2].to_owned(),
