@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
-use jane_seats::db::DbConn;
+use diesel_migrations::MigrationHarness;
+use jane_seats::db::{self, DbConn};
 
 use crate::support::{Backend, TestApp};
 
@@ -148,3 +149,40 @@ async fn sqlite_enforces_foreign_keys_and_uses_wal() {
         .unwrap();
     assert!(orphan.is_err(), "a seat of a missing council is refused");
 }
+
+fn shape_of(conn: &mut DbConn) -> Shape {
+    if conn.is_postgres() {
+        postgres_shape(conn)
+    } else {
+        sqlite_shape(conn)
+    }
+}
+
+/// Every migration's down script undoes its up script: reverting all of them leaves no table,
+/// and applying them again gives the same tables and columns.
+async fn migrations_revert_and_apply_again(app: TestApp) {
+    let (migrated, reverted, again) = app
+        .db
+        .run(|conn| {
+            let migrated = shape_of(conn);
+            let reverted = match conn {
+                DbConn::Postgres(pg) => pg
+                    .revert_all_migrations(db::POSTGRES_MIGRATIONS)
+                    .map(|v| v.len()),
+                DbConn::Sqlite(lite) => lite
+                    .revert_all_migrations(db::SQLITE_MIGRATIONS)
+                    .map(|v| v.len()),
+            }
+            .map_err(|e| anyhow::anyhow!("revert: {e}"))?;
+            let empty = shape_of(conn);
+            assert!(empty.is_empty(), "left after reverting: {:?}", empty.keys());
+            db::run_migrations(conn)?;
+            Ok((migrated, reverted, shape_of(conn)))
+        })
+        .await
+        .unwrap();
+    assert_eq!(reverted, 5);
+    assert_eq!(migrated, again);
+}
+
+crate::db_tests!(migrations_revert_and_apply_again);
