@@ -16,7 +16,7 @@ use super::AppState;
 use super::auth::{ApplicationCaller, Staff};
 use super::extract::Json;
 use super::review::{CallRole, RankedApplication, call_role, ranking};
-use crate::db::{DbConn, LockableTable};
+use crate::db::{Db, DbConn, LockableTable};
 use crate::domain::application::ApplicationStatus;
 use crate::domain::call::{CallAction, CallPhase, transition};
 use crate::domain::localized::Language;
@@ -1473,14 +1473,16 @@ pub fn release_seat(
 
 /// Offers not answered in time lapse, and their seats go to the reserves. Run by the worker.
 pub fn lapse_overdue(
-    conn: &mut DbConn,
+    db: &Db,
     templates: &Templates,
     config: &crate::config::Config,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let mut lapsed = 0;
-    for holding in store::overdue_offers(conn, now)? {
-        let done = conn.write_transaction(|conn| {
+    let overdue = store::overdue_offers(&mut *db.conn()?, now)?;
+    for holding in overdue {
+        // Each lapse in its own write transaction, in the writers' queue like a request's.
+        let done = db.write_blocking(|conn| {
             let call = calls_store::find(conn, &holding.call_id)?
                 .ok_or_else(|| AppError::not_found("call"))?;
             lock_council(conn, &call)?;

@@ -7,21 +7,23 @@ use chrono::{DateTime, Duration, Utc};
 use super::context::{CallInfo, MessageContext, ThemeCount};
 use super::outbox::{self, Outgoing};
 use super::templates::Templates;
-use crate::db::{DbConn, LockableTable};
+use crate::db::{Db, LockableTable};
 use crate::domain::application::ApplicationStatus;
 use crate::error::AppError;
 use crate::store::{applications, calls, councils, users};
 
 /// Queues the reminders of every call that closes within `within`; returns how many messages.
 pub fn queue_due(
-    conn: &mut DbConn,
+    db: &Db,
     templates: &Templates,
     now: DateTime<Utc>,
     within: Duration,
 ) -> Result<usize, AppError> {
     let mut queued = 0;
-    for call_id in calls::due_for_closing_reminder(conn, now, now + within)? {
-        queued += conn.write_transaction(|conn| {
+    let due = calls::due_for_closing_reminder(&mut *db.conn()?, now, now + within)?;
+    for call_id in due {
+        // Each call in its own write transaction, in the writers' queue like a request's.
+        queued += db.write_blocking(|conn| {
             conn.lock_row(LockableTable::Calls, call_id.as_str())?;
             // Whoever marks the call first sends its reminders; a concurrent sender finds it marked.
             if !calls::mark_closing_reminder(conn, &call_id, now)? {

@@ -163,17 +163,17 @@ impl Worker {
         let templates = self.templates.clone();
         let within = self.settings.closing_reminder;
         let config = self.settings.config.clone();
+        // Every write goes through the writers' queue (`write_blocking`), as requests' do, so
+        // that on SQLite housekeeping waits its turn instead of contending for the lock.
         self.db
-            .run(move |conn| {
-                crate::store::idempotency::purge_expired(conn, now)?;
-                let lapsed = crate::api::selection::lapse_overdue(conn, &templates, &config, now)?;
+            .blocking(move |db| {
+                db.write_blocking(|conn| crate::store::idempotency::purge_expired(conn, now))?;
+                let lapsed = crate::api::selection::lapse_overdue(db, &templates, &config, now)?;
                 if lapsed > 0 {
                     tracing::info!(lapsed, "seat offers lapsed without an answer");
                 }
                 match within {
-                    Some(within) => {
-                        crate::mail::reminders::queue_due(conn, &templates, now, within)
-                    }
+                    Some(within) => crate::mail::reminders::queue_due(db, &templates, now, within),
                     None => Ok(0),
                 }
             })
