@@ -6,7 +6,9 @@
 //!     cargo bench --bench selection
 //!
 //! Before measuring, each size prints what the solver found (seats filled, proven optimal, search
-//! nodes) so that the figures in docs/performance.md can be checked.
+//! nodes) so that the figures in docs/performance.md can be checked. `SELECTION_ONLY=<text>` runs
+//! only the cases whose name contains the text; `SELECTION_DATA_SEED=<n>` draws other synthetic
+//! calls than the default 7 (the number of search nodes depends on the data).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -139,12 +141,16 @@ fn selection(c: &mut Criterion) {
         .map(|&(s, a)| (s, a, 0, "typical"))
         .chain(sizes.iter().map(|&(s, a)| (s, a, -25, "few women")));
     let only = std::env::var("SELECTION_ONLY").ok();
+    let data_seed: u64 = std::env::var("SELECTION_DATA_SEED")
+        .ok()
+        .map(|s| s.parse().expect("SELECTION_DATA_SEED is a number"))
+        .unwrap_or(7);
     for (seats, applicants, women_shift, label) in cases {
         let name = format!("{label}, {seats} seats, {applicants} applicants");
         if only.as_deref().is_some_and(|o| !name.contains(o)) {
             continue;
         }
-        let data = synthetic(seats, applicants, women_shift, 7);
+        let data = synthetic(seats, applicants, women_shift, data_seed);
         let instance = Instance {
             groups: &data.groups,
             candidates: &data.candidates,

@@ -651,8 +651,56 @@ fn fills(column: &Column) -> (u32, u32) {
     (reps, column.picks.len() as u32 - reps)
 }
 
-/// Computes the selection.
+/// Computes the selection. The candidates are taken in the order of their keys, so that the
+/// outcome does not depend on the order they come in: assignments of equal value (the same
+/// holders with their roles split otherwise) are then always resolved the same way.
 pub fn select(instance: &Instance<'_>) -> Result<Outcome, SelectionError> {
+    let mut order: Vec<usize> = (0..instance.candidates.len()).collect();
+    order.sort_by(|&a, &b| {
+        instance.candidates[a]
+            .key
+            .cmp(&instance.candidates[b].key)
+            .then(a.cmp(&b))
+    });
+    if order.iter().enumerate().all(|(i, &o)| i == o) {
+        return select_in_key_order(instance);
+    }
+    let sorted: Vec<Candidate> = order
+        .iter()
+        .map(|&i| instance.candidates[i].clone())
+        .collect();
+    let mut outcome = select_in_key_order(&Instance {
+        candidates: &sorted,
+        ..instance.clone()
+    })?;
+    // Back to the caller's indices.
+    for group in &mut outcome.groups {
+        for holder in &mut group.holders {
+            *holder = order[*holder];
+        }
+    }
+    for left in &mut outcome.left_out {
+        left.candidate = order[left.candidate];
+        for reason in &mut left.reasons {
+            if let LeftOutReason::Rule {
+                instead_of: Some(other),
+                ..
+            } = reason
+            {
+                *other = order[*other];
+            }
+        }
+    }
+    outcome.left_out.sort_by_key(|l| l.candidate);
+    let mut lots = vec![0; order.len()];
+    for (s, &i) in order.iter().enumerate() {
+        lots[i] = outcome.lots[s];
+    }
+    outcome.lots = lots;
+    Ok(outcome)
+}
+
+fn select_in_key_order(instance: &Instance<'_>) -> Result<Outcome, SelectionError> {
     let (prepared, outcome) = solve_core(instance)?;
     let problem = &prepared.problem;
     let mut picks = outcome.best.picks.clone();

@@ -488,6 +488,8 @@ struct Node {
     /// Count branches taken on the way here.
     extra: Vec<Row>,
     columns: Vec<Column>,
+    /// The parent's bound (scaled like the priced values): nothing here is worth more.
+    bound: i128,
 }
 
 /// Women and men per group in the master's mix.
@@ -612,20 +614,29 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
         fixing: Fixing::default(),
         extra: Vec::new(),
         columns: vec![nothing.clone()],
+        bound: i128::MAX,
     }];
     let mut nodes = 0;
     let mut proven = true;
     // The last fixing's network, kept for its flow: count branches keep the fixing, so a
     // child's pricing starts from its parent's last flow.
     let mut network: Option<(Fixing, PricedNetwork)> = None;
-    // Likewise for the rounding heuristic's network, whose gender caps change from call to call.
+    // Likewise for the rounding heuristic's network, whose gender caps change from call to call,
+    // and the unfixed network in which a new incumbent is improved.
     let mut rounding_network: Option<(Fixing, PricedNetwork)> = None;
+    let mut moving_network: Option<Option<PricedNetwork>> = None;
+    let mut polished = 0;
     while let Some(Node {
         fixing,
         extra,
         mut columns,
+        bound: parent_bound,
     }) = stack.pop()
     {
+        // A better assignment found since the parent was solved may settle this branch.
+        if parent_bound < (incumbent.value + 1) << PRICE_BITS {
+            continue;
+        }
         if nodes >= node_limit {
             proven = false;
             break;
@@ -639,7 +650,10 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
             .iter()
             .map(|c| problem.row_values(&rows, &c.picks))
             .collect();
-        // Column generation until the priced flow offers nothing new.
+        // Column generation until the priced flow offers nothing new. The bound is the least
+        // over the prices tried, and never above the parent's (a branch only removes choices).
+        let mut bound = parent_bound;
+        let mut phase_one = true;
         let open = loop {
             let master_columns: Vec<MasterColumn> = columns
                 .iter()
@@ -656,7 +670,7 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
             // offers a column that helps to meet them, or proves that no assignment here can
             // (its bound falls below every real value).
             let artificial_weight = 1.0 - solution.weights.iter().sum::<f64>();
-            let feasibility_prices = (artificial_weight > WHOLE)
+            let feasibility_prices = (phase_one && artificial_weight > WHOLE)
                 .then(|| {
                     let zero_valued: Vec<MasterColumn> = master_rows
                         .iter()
@@ -704,7 +718,8 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
                 incumbent = column.clone();
             }
             // A valid bound for any prices: nothing here beats the incumbent.
-            if priced_value < (incumbent.value + 1) << PRICE_BITS {
+            bound = bound.min(priced_value);
+            if bound < (incumbent.value + 1) << PRICE_BITS {
                 break None;
             }
             let reduced = (column.value - solution.baseline) as f64
@@ -720,9 +735,15 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
             if helps && known.insert(column.picks.clone()) {
                 columns.push(column);
                 master_rows.push(column_rows);
+                phase_one = true;
                 continue;
             }
-            break Some((solution, column, priced_value));
+            if feasibility_prices.is_some() {
+                // Phase one found nothing new: price by the master's own prices instead.
+                phase_one = false;
+                continue;
+            }
+            break Some((solution, column, bound));
         };
         let Some((solution, priced_best, bound)) = open else {
             continue;
@@ -783,6 +804,7 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
                 }
             },
         ];
+        let before = incumbent.value;
         let mut tried: Vec<Vec<[i64; 2]>> = Vec::new();
         for round in roundings {
             let caps = totals(round);
@@ -802,6 +824,16 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
                 }
             }
             tried.push(caps);
+        }
+        // The local search costs up to a few hundred re-optimisations: it polishes the first
+        // incumbents, which decide how much of the tree is pruned, not every later one.
+        if incumbent.value > before && polished < POLISHED_INCUMBENTS {
+            polished += 1;
+            let network = moving_network
+                .get_or_insert_with(|| PricedNetwork::build(problem, &Fixing::default(), true));
+            if let Some(network) = network.as_mut() {
+                incumbent = improve_by_moves(problem, network, &role_of_group, incumbent);
+            }
         }
         if bound < (incumbent.value + 1) << PRICE_BITS {
             continue;
@@ -826,6 +858,7 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
                     fixing: fixing.clone(),
                     extra,
                     columns: columns.clone(),
+                    bound,
                 }
             };
             // Depth first, into the side the master leans to.
@@ -853,11 +886,13 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
             fixing: forced,
             extra: extra.clone(),
             columns: with,
+            bound,
         };
         let forbid_child = Node {
             fixing: forbidden,
             extra,
             columns: without,
+            bound,
         };
         // Depth first, into the side the master leans to.
         if share >= 0.5 {
@@ -876,6 +911,59 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
         },
         proven,
         nodes,
+    }
+}
+
+/// How many new incumbents `improve_by_moves` polishes in one search.
+const POLISHED_INCUMBENTS: u32 = 2;
+
+/// Improves an assignment that keeps the rows by moving one woman's or one man's place from one
+/// seat group to another of the same role, as long as a move pays: each move keeps every role's
+/// totals of women and men, and so the balance rows, and the gendered network finds the best
+/// assignment with the moved counts. A local search for a better incumbent; first improvement
+/// wins, in a fixed order.
+fn improve_by_moves(
+    problem: &Problem,
+    network: &mut PricedNetwork,
+    role_of_group: &[u8],
+    start: Column,
+) -> Column {
+    let zero_prices = vec![0; problem.rows.len()];
+    let mut best = start;
+    let mut caps = problem.gender_counts(&best.picks);
+    if !network.set_gender_caps(&caps) {
+        return best;
+    }
+    let (column, _) = network.solve(problem, &problem.rows, &zero_prices);
+    if column.meets_rows() && column.value > best.value {
+        best = column;
+        caps = problem.gender_counts(&best.picks);
+    }
+    'moves: loop {
+        for k in 0..2 {
+            for from in 0..caps.len() {
+                if caps[from][k] == 0 {
+                    continue;
+                }
+                for to in (0..caps.len())
+                    .filter(|&to| to != from && role_of_group[to] == role_of_group[from])
+                {
+                    let mut moved = caps.clone();
+                    moved[from][k] -= 1;
+                    moved[to][k] += 1;
+                    if !network.set_gender_caps(&moved) {
+                        continue;
+                    }
+                    let (column, _) = network.solve(problem, &problem.rows, &zero_prices);
+                    if column.meets_rows() && column.value > best.value {
+                        best = column;
+                        caps = problem.gender_counts(&best.picks);
+                        continue 'moves;
+                    }
+                }
+            }
+        }
+        return best;
     }
 }
 
