@@ -153,53 +153,17 @@ impl FlowNetwork {
         // Nodes that cannot be reached now never become reachable: paths only reverse arcs
         // between reached nodes. Their potential is never read.
         let mut total: i128 = 0;
-        let mut dist = vec![INFINITE; n];
-        let mut parent_arc = vec![u32::MAX; n];
-        let mut done = vec![false; n];
-        let mut touched: Vec<u32> = Vec::new();
-        let mut heap = BinaryHeap::new();
+        let mut search = ShortestPaths::new(n);
         loop {
-            for &v in &touched {
-                dist[v as usize] = INFINITE;
-                parent_arc[v as usize] = u32::MAX;
-                done[v as usize] = false;
-            }
-            touched.clear();
-            heap.clear();
-            dist[source] = 0;
-            touched.push(source as u32);
-            heap.push(Reverse((0i128, source as u32)));
-            while let Some(Reverse((d, v))) = heap.pop() {
-                let v = v as usize;
-                if done[v] || d > dist[v] {
-                    continue;
-                }
-                done[v] = true;
-                if v == sink {
-                    break;
-                }
-                for &a in &self.out[v] {
-                    let arc = &self.arcs[a as usize];
-                    if arc.cap <= 0 {
-                        continue;
-                    }
-                    let to = arc.to as usize;
-                    if done[to] || potential[to] == INFINITE {
-                        continue;
-                    }
-                    let reduced = arc.cost + potential[v] - potential[to];
-                    debug_assert!(reduced >= 0, "reduced costs stay non-negative");
-                    let nd = d + reduced;
-                    if nd < dist[to] {
-                        if dist[to] == INFINITE {
-                            touched.push(to as u32);
-                        }
-                        dist[to] = nd;
-                        parent_arc[to] = a;
-                        heap.push(Reverse((nd, to as u32)));
-                    }
-                }
-            }
+            search.restart([source]);
+            search.run(&self.arcs, &self.out, &potential, |v| v == sink);
+            let ShortestPaths {
+                dist,
+                parent_arc,
+                done,
+                touched,
+                ..
+            } = &search;
             let to_sink = dist[sink];
             if !done[sink] || to_sink + potential[sink] - potential[source] >= 0 {
                 // No path gains any more. Level the source and the sink: the return arc
@@ -220,7 +184,7 @@ impl FlowNetwork {
             // every residual reduced cost non-negative. Only differences of potentials count,
             // so this is done as "everyone by the sink's distance, settled nodes back by what
             // they are short of it": only the nodes this search touched change.
-            for &v in &touched {
+            for &v in touched {
                 let v = v as usize;
                 if done[v] {
                     potential[v] -= to_sink - dist[v];
@@ -269,8 +233,8 @@ impl FlowNetwork {
         });
     }
 
-    /// After `set_weight` and `set_capacity`, restores a flow of maximum weight (of any amount) from the last one,
-    /// and returns its weight. Requires `max_weight_flow` to have run once.
+    /// After `set_weight` and `set_capacity`, restores a flow of maximum weight (of any amount)
+    /// from the last one, and returns its weight. Requires `max_weight_flow` to have run once.
     pub fn reoptimize(&mut self) -> i128 {
         let mut solved = self.solved.take().expect("max_weight_flow ran first");
         let potential = &mut solved.potential;
@@ -297,11 +261,7 @@ impl FlowNetwork {
                 }
             }
         }
-        let mut dist = vec![INFINITE; n];
-        let mut parent_arc = vec![u32::MAX; n];
-        let mut done = vec![false; n];
-        let mut touched: Vec<u32> = Vec::new();
-        let mut heap = BinaryHeap::new();
+        let mut search = ShortestPaths::new(n);
         let mut sources: Vec<usize> = (0..n).filter(|&v| excess[v] > 0).collect();
         let mut sinks: Vec<usize> = (0..n).filter(|&v| excess[v] < 0).collect();
         let mut targets: Vec<usize> = Vec::new();
@@ -311,18 +271,7 @@ impl FlowNetwork {
             if sources.is_empty() {
                 break;
             }
-            for &v in &touched {
-                dist[v as usize] = INFINITE;
-                parent_arc[v as usize] = u32::MAX;
-                done[v as usize] = false;
-            }
-            touched.clear();
-            heap.clear();
-            for &v in &sources {
-                dist[v] = 0;
-                touched.push(v as u32);
-                heap.push(Reverse((0i128, v as u32)));
-            }
+            search.restart(sources.iter().copied());
             // One search serves several imbalances: it goes on past the nearest deficit until
             // it has settled every node short of one, and each is then fed along its
             // shortest path while capacities last (after the potential update every arc of
@@ -330,41 +279,21 @@ impl FlowNetwork {
             targets.clear();
             let wanted: i64 = sources.iter().map(|&v| excess[v]).sum();
             let mut found: i64 = 0;
-            while let Some(Reverse((d, v))) = heap.pop() {
-                let v = v as usize;
-                if done[v] || d > dist[v] {
-                    continue;
+            search.run(&self.arcs, &self.out, potential, |v| {
+                if excess[v] >= 0 {
+                    return false;
                 }
-                done[v] = true;
-                if excess[v] < 0 {
-                    targets.push(v);
-                    found -= excess[v];
-                    if found >= wanted || targets.len() == sinks.len() {
-                        break;
-                    }
-                }
-                for &a in &self.out[v] {
-                    let arc = &self.arcs[a as usize];
-                    if arc.cap <= 0 {
-                        continue;
-                    }
-                    let to = arc.to as usize;
-                    if done[to] || potential[to] == INFINITE {
-                        continue;
-                    }
-                    let reduced = arc.cost + potential[v] - potential[to];
-                    debug_assert!(reduced >= 0, "reduced costs stay non-negative");
-                    let nd = d + reduced;
-                    if nd < dist[to] {
-                        if dist[to] == INFINITE {
-                            touched.push(to as u32);
-                        }
-                        dist[to] = nd;
-                        parent_arc[to] = a;
-                        heap.push(Reverse((nd, to as u32)));
-                    }
-                }
-            }
+                targets.push(v);
+                found -= excess[v];
+                found >= wanted || targets.len() == sinks.len()
+            });
+            let ShortestPaths {
+                dist,
+                parent_arc,
+                done,
+                touched,
+                ..
+            } = &search;
             // Every unit that left a node by a saturated arc can come back by its reverse.
             let last = *targets
                 .last()
@@ -372,7 +301,7 @@ impl FlowNetwork {
             let reach = dist[last];
             // As in `max_weight_flow`: settled nodes by their distance, the rest by `reach`,
             // done as a shift of the settled ones only.
-            for &v in &touched {
+            for &v in touched {
                 let v = v as usize;
                 if done[v] {
                     potential[v] -= reach - dist[v];
@@ -404,6 +333,85 @@ impl FlowNetwork {
         }
         self.solved = Some(solved);
         self.weight()
+    }
+}
+
+/// A Dijkstra search over the residual arcs by reduced cost (never negative), kept between
+/// searches so that a restart resets only the nodes the last one touched.
+struct ShortestPaths {
+    dist: Vec<i128>,
+    parent_arc: Vec<u32>,
+    done: Vec<bool>,
+    touched: Vec<u32>,
+    heap: BinaryHeap<Reverse<(i128, u32)>>,
+}
+
+impl ShortestPaths {
+    fn new(nodes: usize) -> Self {
+        Self {
+            dist: vec![INFINITE; nodes],
+            parent_arc: vec![u32::MAX; nodes],
+            done: vec![false; nodes],
+            touched: Vec::new(),
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    fn restart(&mut self, sources: impl IntoIterator<Item = usize>) {
+        for &v in &self.touched {
+            self.dist[v as usize] = INFINITE;
+            self.parent_arc[v as usize] = u32::MAX;
+            self.done[v as usize] = false;
+        }
+        self.touched.clear();
+        self.heap.clear();
+        for v in sources {
+            self.dist[v] = 0;
+            self.touched.push(v as u32);
+            self.heap.push(Reverse((0, v as u32)));
+        }
+    }
+
+    /// Settles nodes nearest first until `stop` says so for a settled node, or none is left.
+    /// Nodes with an `INFINITE` potential are never entered.
+    fn run(
+        &mut self,
+        arcs: &[Arc],
+        out: &[Vec<u32>],
+        potential: &[i128],
+        mut stop: impl FnMut(usize) -> bool,
+    ) {
+        while let Some(Reverse((d, v))) = self.heap.pop() {
+            let v = v as usize;
+            if self.done[v] || d > self.dist[v] {
+                continue;
+            }
+            self.done[v] = true;
+            if stop(v) {
+                return;
+            }
+            for &a in &out[v] {
+                let arc = &arcs[a as usize];
+                if arc.cap <= 0 {
+                    continue;
+                }
+                let to = arc.to as usize;
+                if self.done[to] || potential[to] == INFINITE {
+                    continue;
+                }
+                let reduced = arc.cost + potential[v] - potential[to];
+                debug_assert!(reduced >= 0, "reduced costs stay non-negative");
+                let nd = d + reduced;
+                if nd < self.dist[to] {
+                    if self.dist[to] == INFINITE {
+                        self.touched.push(to as u32);
+                    }
+                    self.dist[to] = nd;
+                    self.parent_arc[to] = a;
+                    self.heap.push(Reverse((nd, to as u32)));
+                }
+            }
+        }
     }
 }
 
