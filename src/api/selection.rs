@@ -17,12 +17,13 @@ use super::auth::{ApplicationCaller, Staff};
 use super::extract::Json;
 use super::review::{CallRole, RankedApplication, call_role, ranking};
 use crate::db::{Db, DbConn, LockableTable};
-use crate::domain::application::ApplicationStatus;
+use crate::domain::application::{ApplicationStatus, Gender};
 use crate::domain::call::{CallAction, CallPhase, transition};
 use crate::domain::localized::Language;
+use crate::domain::reference::NORTH_KARELIA_MUNICIPALITIES;
 use crate::domain::seat_plan::SeatRole;
 use crate::domain::selection::{
-    self, Candidate, LeftOutReason, Member, RuleChange, RuleKind, Rules, SeatGroup, Share,
+    self, Breach, Candidate, LeftOutReason, Member, RuleChange, RuleKind, Rules, SeatGroup, Share,
     UnfilledReason, allows,
 };
 use crate::domain::theme::ThemeArea;
@@ -383,6 +384,62 @@ fn rule_names(rule: RuleKind) -> [&'static str; 3] {
             "jämställdhetslagens kvot (4 a §)",
             "the gender balance rule (Equality Act 4 a §)",
         ],
+    }
+}
+
+/// A breach as the decision reports it: who breaks which limit, by how much.
+fn breach_detail(breach: &Breach<'_>, association_names: &BTreeMap<&str, &str>) -> String {
+    match *breach {
+        Breach::Association {
+            business_id,
+            held,
+            limit,
+        } => {
+            let name = association_names
+                .get(business_id)
+                .copied()
+                .unwrap_or(business_id);
+            format!(
+                "{name} ({business_id}) would hold {held} seats; {} is {limit}",
+                rule_names(breach.rule())[2]
+            )
+        }
+        Breach::Municipality { code, held, limit } => {
+            let name = NORTH_KARELIA_MUNICIPALITIES
+                .iter()
+                .find(|m| m.code == code)
+                .map_or(code, |m| m.fi);
+            format!(
+                "associations of {name} ({code}) would hold {held} seats; {} is {limit}",
+                rule_names(breach.rule())[2]
+            )
+        }
+        Breach::Balance {
+            role,
+            gender,
+            part,
+            whole,
+            share,
+        } => {
+            let who = if gender == Gender::Woman {
+                "women"
+            } else {
+                "men"
+            };
+            format!(
+                "{part} of the {whole} {} who gave their gender would be {who}; {} asks for at least {} %",
+                role_plural(role),
+                rule_names(breach.rule())[2],
+                share.percent()
+            )
+        }
+    }
+}
+
+fn role_plural(role: SeatRole) -> &'static str {
+    match role {
+        SeatRole::Representative => "representatives",
+        SeatRole::Deputy => "deputies",
     }
 }
 
@@ -874,7 +931,10 @@ pub struct Decide {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RuleViolation {
+    /// `association_limit`, `municipality_limit` or `gender_balance`.
     pub rule: String,
+    /// Who breaks it and by how much, for example "Yhdistys ry (1234567-8) would hold 2 seats;
+    /// the limit of seats per association is 1".
     pub detail: String,
 }
 
@@ -1013,24 +1073,35 @@ pub async fn decide(
             // Check the council's composition (the holders of its other seats with this
             // decision's) against the run's rules. What the run's own assignment already
             // breaks with them (only what the seated alone break: the run keeps every rule it
-            // can) is not the overrides' doing; whatever else breaks comes from them.
+            // can) is not the overrides' doing; a breach they add, or make worse for the same
+            // association, municipality or role, is reported.
             let seat_by_id: BTreeMap<&SeatId, &Seat> = input.seats.iter().map(|s| (&s.id, s)).collect();
             let composition_with = |assignment: &mut dyn Iterator<Item = (&SeatId, &ApplicationId)>| {
                 let mut members: Vec<Member> =
                     input.seated.iter().map(|(a, role)| member_of(a, *role)).collect();
                 members.extend(assignment.map(|(s, a)| member_of(by_id[a], seat_by_id[s].role)));
-                selection::rules_broken(&members, rules)
+                members
             };
-            let broken_by_run =
+            let by_run =
                 composition_with(&mut computed.assignments.iter().map(|a| (&a.seat_id, &a.application_id)));
-            let rule_violations: Vec<RuleViolation> = composition_with(&mut seat_of.iter())
-                .into_iter()
-                .filter(|r| !broken_by_run.contains(r))
-                .map(|r| RuleViolation {
-                    rule: rule_code(r),
-                    detail: rule_names(r)[2].to_owned(),
-                })
+            let decided = composition_with(&mut seat_of.iter());
+            let association_names: BTreeMap<&str, &str> = input
+                .seated
+                .iter()
+                .map(|(a, _)| a)
+                .chain(input.applications.iter().map(|a| &a.application))
+                .map(|a| (a.association.business_id.as_str(), a.association.name.as_str()))
                 .collect();
+            let rule_violations: Vec<RuleViolation> = selection::added_breaches(
+                &selection::breaches(&by_run, rules),
+                selection::breaches(&decided, rules),
+            )
+            .iter()
+            .map(|breach| RuleViolation {
+                rule: rule_code(breach.rule()),
+                detail: breach_detail(breach, &association_names),
+            })
+            .collect();
             let respond_by = respond_by(&config, now);
             let mut seats_view = Vec::new();
             for seat in &input.seats {

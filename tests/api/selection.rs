@@ -13,6 +13,7 @@ db_tests!(
     a_whole_round_fills_every_seat,
     runs_are_repeatable_and_checked,
     an_offer_without_an_answer_goes_to_the_reserve,
+    overrides_are_checked_per_association,
 );
 
 const THEMES: [&str; 8] = [
@@ -676,4 +677,80 @@ async fn an_offer_without_an_answer_goes_to_the_reserve(app: TestApp) {
         .send()
         .await
         .assert_problem(409);
+}
+
+/// Runs without the balance rule and decides with an override that gives `to` the deputy seat of
+/// `theme`; returns the decision.
+async fn decide_with_override(
+    app: &TestApp,
+    round: &Round,
+    call: &str,
+    theme: &str,
+    to: &str,
+) -> Value {
+    let run = app
+        .post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.secretary)
+        .json(json!({"constraints": {"gender_balance": null}}))
+        .send()
+        .await;
+    run.assert_status(201);
+    let deputy = seat_of(&run.json, theme, "deputy")["seat_id"].clone();
+    let decided = app
+        .post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 3",
+                     "overrides": [{"seat_id": deputy, "application_id": to, "reason": "Kokouksen päätös"}]}))
+        .send()
+        .await;
+    decided.assert_status(200);
+    decided.json.clone()
+}
+
+/// The same association's second candidate (another person).
+fn second_candidate(n: u32, theme: &str) -> Value {
+    let mut other = form(n, theme, "man", "either");
+    other["candidate"]["first_name"] = json!("Toinen");
+    other["candidate"]["email"] = json!(format!("toinen{n}@example.org"));
+    other
+}
+
+async fn overrides_are_checked_per_association(app: TestApp) {
+    let round = council(&app).await;
+    // First call: the meeting gives association 1 both sports seats, against the limit of one.
+    let first = [
+        (form(1, "sports", "man", "either"), 5),
+        (second_candidate(1, "sports"), 4),
+        (form(2, "sports", "man", "either"), 3),
+    ];
+    let (call, apps) = call_with(&app, &round, Some(&["sports"]), 2027, &first).await;
+    let decided = decide_with_override(&app, &round, &call, "sports", &apps[1].0).await;
+    assert_eq!(
+        decided["rule_violations"],
+        json!([{"rule": "association_limit",
+                "detail": format!("Yhdistys 1 ry ({}) would hold 2 seats; the limit of seats per association is 1", business_id(1))}]),
+        "{decided}"
+    );
+
+    // Second call: association 1 still holds two seats (the rule is already broken), and the
+    // meeting gives association 3 two seats too. That is a new breach, for another association,
+    // and it is reported; association 1's is not the second decision's doing.
+    let second = [
+        (form(3, "culture", "man", "either"), 5),
+        (second_candidate(3, "culture"), 4),
+        (form(4, "culture", "man", "either"), 3),
+    ];
+    let (call2, apps2) = call_with(&app, &round, Some(&["culture"]), 2028, &second).await;
+    let decided = decide_with_override(&app, &round, &call2, "culture", &apps2[1].0).await;
+    let violations = decided["rule_violations"].as_array().unwrap();
+    assert_eq!(violations.len(), 1, "{decided}");
+    assert_eq!(violations[0]["rule"], "association_limit");
+    let detail = violations[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with(&format!(
+            "Yhdistys 3 ry ({}) would hold 2 seats",
+            business_id(3)
+        )),
+        "{detail}"
+    );
 }

@@ -534,10 +534,6 @@ impl Balance {
             .expect("counts stay non-negative");
     }
 
-    fn meets(&self, share: Option<Share>) -> bool {
-        (0..2).all(|r| self.meets_role(share, r))
-    }
-
     fn meets_role(&self, share: Option<Share>, role: u8) -> bool {
         let Some(share) = share else { return true };
         let r = role as usize;
@@ -1003,9 +999,89 @@ pub struct Member<'a> {
     pub role: SeatRole,
 }
 
-/// The rules a composition breaks, in rule order.
-pub fn rules_broken(members: &[Member<'_>], rules: Rules) -> Vec<RuleKind> {
-    let mut broken = Vec::new();
+/// One way a composition breaks a rule: which association, municipality or role, and by how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Breach<'a> {
+    /// An association holds more seats than the limit.
+    Association {
+        business_id: &'a str,
+        held: u32,
+        limit: u32,
+    },
+    /// A municipality's associations hold more seats than the limit.
+    Municipality {
+        code: &'a str,
+        held: u32,
+        limit: u32,
+    },
+    /// Among the members of `role` who gave their gender, `part` of `whole` are of `gender`:
+    /// less than `share`.
+    Balance {
+        role: SeatRole,
+        gender: Gender,
+        part: u32,
+        whole: u32,
+        share: Share,
+    },
+}
+
+impl Breach<'_> {
+    pub fn rule(&self) -> RuleKind {
+        match self {
+            Self::Association { .. } => RuleKind::AssociationLimit,
+            Self::Municipality { .. } => RuleKind::MunicipalityLimit,
+            Self::Balance { .. } => RuleKind::GenderBalance,
+        }
+    }
+
+    /// Whether this breach is worse than `before` for the same association, municipality or
+    /// role and gender: more seats held, or a smaller part of the role. `None` when `before` is
+    /// about something else.
+    fn worse_than(&self, before: &Breach<'_>) -> Option<bool> {
+        match (self, before) {
+            (
+                Self::Association {
+                    business_id, held, ..
+                },
+                Breach::Association {
+                    business_id: b,
+                    held: h,
+                    ..
+                },
+            ) if business_id == b => Some(held > h),
+            (
+                Self::Municipality { code, held, .. },
+                Breach::Municipality {
+                    code: c, held: h, ..
+                },
+            ) if code == c => Some(held > h),
+            (
+                Self::Balance {
+                    role,
+                    gender,
+                    part,
+                    whole,
+                    ..
+                },
+                Breach::Balance {
+                    role: r,
+                    gender: g,
+                    part: p,
+                    whole: w,
+                    ..
+                },
+            ) if role == r && gender == g => {
+                // part/whole < p/w, cross-multiplied to stay in whole numbers.
+                Some(u64::from(*part) * u64::from(*w) < u64::from(*p) * u64::from(*whole))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Every breach of the rules in a composition: associations and municipalities in key order,
+/// then the balance per role.
+pub fn breaches<'a>(members: &[Member<'a>], rules: Rules) -> Vec<Breach<'a>> {
     let mut per_association: BTreeMap<&str, u32> = BTreeMap::new();
     let mut per_municipality: BTreeMap<&str, u32> = BTreeMap::new();
     let mut balance = Balance::default();
@@ -1014,36 +1090,81 @@ pub fn rules_broken(members: &[Member<'_>], rules: Rules) -> Vec<RuleKind> {
         *per_municipality.entry(m.municipality).or_default() += 1;
         balance.add(counted(m.gender), role_index(m.role), 1);
     }
-    if per_association
-        .values()
-        .any(|&n| n > rules.max_seats_per_association)
-    {
-        broken.push(RuleKind::AssociationLimit);
+    let limit = rules.max_seats_per_association;
+    let mut found: Vec<Breach<'a>> = per_association
+        .into_iter()
+        .filter(|&(_, held)| held > limit)
+        .map(|(business_id, held)| Breach::Association {
+            business_id,
+            held,
+            limit,
+        })
+        .collect();
+    if let Some(limit) = rules.max_seats_per_municipality {
+        found.extend(
+            per_municipality
+                .into_iter()
+                .filter(|&(_, held)| held > limit)
+                .map(|(code, held)| Breach::Municipality { code, held, limit }),
+        );
     }
-    if let Some(cap) = rules.max_seats_per_municipality
-        && per_municipality.values().any(|&n| n > cap)
-    {
-        broken.push(RuleKind::MunicipalityLimit);
+    if let Some(share) = rules.min_share {
+        for role in [SeatRole::Representative, SeatRole::Deputy] {
+            let r = role_index(role) as usize;
+            let whole = balance.women[r] + balance.men[r];
+            for (gender, part) in [
+                (Gender::Woman, balance.women[r]),
+                (Gender::Man, balance.men[r]),
+            ] {
+                if !share.met_by(part, whole) {
+                    found.push(Breach::Balance {
+                        role,
+                        gender,
+                        part,
+                        whole,
+                        share,
+                    });
+                }
+            }
+        }
     }
-    if !balance.meets(rules.min_share) {
-        broken.push(RuleKind::GenderBalance);
-    }
-    broken
+    found
+}
+
+/// The breaches of `after` that `before` did not have, or had less badly: what a change (an
+/// override, a replacement) adds to a composition that may already break a rule (one decided
+/// with a relaxation, or left so by earlier calls).
+pub fn added_breaches<'a>(before: &[Breach<'_>], after: Vec<Breach<'a>>) -> Vec<Breach<'a>> {
+    after
+        .into_iter()
+        .filter(|b| {
+            before
+                .iter()
+                .find_map(|old| b.worse_than(old))
+                .unwrap_or(true)
+        })
+        .collect()
+}
+
+/// The rules a composition breaks, in rule order.
+pub fn rules_broken(members: &[Member<'_>], rules: Rules) -> Vec<RuleKind> {
+    let mut kinds: Vec<RuleKind> = breaches(members, rules).iter().map(Breach::rule).collect();
+    kinds.dedup();
+    kinds
 }
 
 /// Whether `joining` may take a seat in a composition that `leaving` left: the composition after
-/// breaks no rule that the one before did not already break. (A composition decided with a
-/// relaxation may break a rule; a replacement must not make it break more.)
+/// adds no breach, and makes none worse, for any association, municipality or role. (A
+/// composition decided with a relaxation may break a rule; a replacement must not make it break
+/// more.)
 pub fn keeps_rules(
     before: &[Member<'_>],
     after_without: &[Member<'_>],
     joining: Member<'_>,
     rules: Rules,
 ) -> bool {
-    let already = rules_broken(before, rules);
+    let already = breaches(before, rules);
     let mut after = after_without.to_vec();
     after.push(joining);
-    rules_broken(&after, rules)
-        .iter()
-        .all(|r| already.contains(r))
+    added_breaches(&already, breaches(&after, rules)).is_empty()
 }

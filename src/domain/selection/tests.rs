@@ -692,6 +692,97 @@ fn rules_broken_counts_each_rule() {
     ));
 }
 
+#[test]
+fn breaches_name_who_and_added_ones_are_told_apart() {
+    use super::{Breach, added_breaches, breaches, keeps_rules};
+    let m = |association, gender, role| Member {
+        association,
+        municipality: "167",
+        gender,
+        role,
+    };
+    let rules = Rules {
+        max_seats_per_association: 1,
+        max_seats_per_municipality: None,
+        min_share: Some(Share::DEFAULT),
+    };
+    // A composition already breaking both rules: association A holds two seats and one
+    // representative of three is a woman.
+    let before = [
+        m("A", Gender::Woman, SeatRole::Representative),
+        m("A", Gender::Man, SeatRole::Representative),
+        m("B", Gender::Man, SeatRole::Representative),
+        m("C", Gender::Woman, SeatRole::Deputy),
+        m("D", Gender::Man, SeatRole::Deputy),
+    ];
+    let found = breaches(&before, rules);
+    assert_eq!(
+        found,
+        vec![
+            Breach::Association {
+                business_id: "A",
+                held: 2,
+                limit: 1
+            },
+            Breach::Balance {
+                role: SeatRole::Representative,
+                gender: Gender::Woman,
+                part: 1,
+                whole: 3,
+                share: Share::DEFAULT
+            },
+        ]
+    );
+    // The same breaches again add nothing; another association over the limit does, and so
+    // does fewer women among the representatives.
+    assert!(added_breaches(&found, breaches(&before, rules)).is_empty());
+    let mut worse = before.to_vec();
+    worse[3] = m("B", Gender::Woman, SeatRole::Deputy);
+    worse[0] = m("E", Gender::Man, SeatRole::Representative);
+    let added = added_breaches(&found, breaches(&worse, rules));
+    assert_eq!(
+        added.iter().map(Breach::rule).collect::<Vec<_>>(),
+        vec![RuleKind::AssociationLimit, RuleKind::GenderBalance],
+        "{added:?}"
+    );
+    assert!(matches!(
+        added[0],
+        Breach::Association {
+            business_id: "B",
+            ..
+        }
+    ));
+    assert!(matches!(
+        added[1],
+        Breach::Balance {
+            part: 0,
+            whole: 3,
+            ..
+        }
+    ));
+    // A replacement may not make a broken rule worse: a man for the woman representative, or a
+    // second seat for association B, is refused; a woman from another association is taken.
+    let without: Vec<Member> = before.iter().copied().skip(1).collect();
+    assert!(!keeps_rules(
+        &before,
+        &without,
+        m("F", Gender::Man, SeatRole::Representative),
+        rules
+    ));
+    assert!(!keeps_rules(
+        &before,
+        &without,
+        m("B", Gender::Woman, SeatRole::Representative),
+        rules
+    ));
+    assert!(keeps_rules(
+        &before,
+        &without,
+        m("F", Gender::Woman, SeatRole::Representative),
+        rules
+    ));
+}
+
 /// Seated members as generated: association, gender, role.
 fn arb_seated() -> impl Strategy<Value = Vec<(&'static str, Gender, SeatRole)>> {
     proptest::collection::vec(
