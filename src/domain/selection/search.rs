@@ -669,7 +669,7 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
             // rows alone (phase 1), scaled up as far as the flow allows: the flow then either
             // offers a column that helps to meet them, or proves that no assignment here can
             // (its bound falls below every real value).
-            let artificial_weight = 1.0 - solution.weights.iter().sum::<f64>();
+            let artificial_weight = solution.artificial;
             let feasibility_prices = (phase_one && artificial_weight > WHOLE)
                 .then(|| {
                     let zero_valued: Vec<MasterColumn> = master_rows
