@@ -262,6 +262,7 @@ impl FlowNetwork {
             }
         }
         let mut search = ShortestPaths::new(n);
+        let mut zero_cost = ZeroCostPaths::new(n);
         let mut sources: Vec<usize> = (0..n).filter(|&v| excess[v] > 0).collect();
         let mut sinks: Vec<usize> = (0..n).filter(|&v| excess[v] < 0).collect();
         let mut targets: Vec<usize> = Vec::new();
@@ -273,9 +274,7 @@ impl FlowNetwork {
             }
             search.restart(sources.iter().copied());
             // One search serves several imbalances: it goes on past the nearest deficit until
-            // it has settled every node short of one, and each is then fed along its
-            // shortest path while capacities last (after the potential update every arc of
-            // those paths has reduced cost 0, so any of them may carry flow).
+            // it has settled enough nodes short of units to take the whole excess, or all.
             targets.clear();
             let wanted: i64 = sources.iter().map(|&v| excess[v]).sum();
             let mut found: i64 = 0;
@@ -289,7 +288,6 @@ impl FlowNetwork {
             });
             let ShortestPaths {
                 dist,
-                parent_arc,
                 done,
                 touched,
                 ..
@@ -307,29 +305,9 @@ impl FlowNetwork {
                     potential[v] -= reach - dist[v];
                 }
             }
-            for &target in &targets {
-                let mut amount = -excess[target];
-                let mut v = target;
-                while parent_arc[v] != u32::MAX {
-                    let a = parent_arc[v] as usize;
-                    amount = amount.min(i64::from(self.arcs[a].cap));
-                    v = self.arcs[a ^ 1].to as usize;
-                }
-                amount = amount.min(excess[v]);
-                if amount <= 0 {
-                    continue;
-                }
-                let amount = amount as i32;
-                let mut v = target;
-                while parent_arc[v] != u32::MAX {
-                    let a = parent_arc[v] as usize;
-                    self.arcs[a].cap -= amount;
-                    self.arcs[a ^ 1].cap += amount;
-                    v = self.arcs[a ^ 1].to as usize;
-                }
-                excess[v] -= i64::from(amount);
-                excess[target] += i64::from(amount);
-            }
+            // Every arc of those shortest paths now has reduced cost 0: route as much of the
+            // imbalance as such arcs carry, not only one path per deficit.
+            zero_cost.route(&mut self.arcs, &self.out, potential, &mut excess);
         }
         self.solved = Some(solved);
         self.weight()
@@ -411,6 +389,141 @@ impl ShortestPaths {
                     self.heap.push(Reverse((nd, to as u32)));
                 }
             }
+        }
+    }
+}
+
+/// Blocking flows over the residual arcs of reduced cost 0 (Dinic's algorithm on that
+/// subgraph): after a Dijkstra search has updated the potentials, every such path from a node
+/// with excess to one short of units is a shortest path, so sending along all of them at once
+/// keeps every reduced cost non-negative and saves one search per unit.
+struct ZeroCostPaths {
+    level: Vec<u32>,
+    next_arc: Vec<usize>,
+    queue: Vec<u32>,
+    path: Vec<u32>,
+}
+
+impl ZeroCostPaths {
+    fn new(nodes: usize) -> Self {
+        Self {
+            level: vec![u32::MAX; nodes],
+            next_arc: vec![0; nodes],
+            queue: Vec::new(),
+            path: Vec::new(),
+        }
+    }
+
+    fn admissible(arc: &Arc, from: usize, potential: &[i128]) -> bool {
+        let to = arc.to as usize;
+        arc.cap > 0 && potential[to] != INFINITE && arc.cost + potential[from] - potential[to] == 0
+    }
+
+    /// Moves units from nodes with positive `excess` to nodes with negative along arcs of
+    /// reduced cost 0 until none is left to move; returns how many.
+    fn route(
+        &mut self,
+        arcs: &mut [Arc],
+        out: &[Vec<u32>],
+        potential: &[i128],
+        excess: &mut [i64],
+    ) -> i64 {
+        let n = out.len();
+        let mut moved = 0;
+        loop {
+            // Levels by breadth-first search from every node with excess.
+            self.level.fill(u32::MAX);
+            self.queue.clear();
+            for v in 0..n {
+                if excess[v] > 0 && potential[v] != INFINITE {
+                    self.level[v] = 0;
+                    self.queue.push(v as u32);
+                }
+            }
+            let mut reached = false;
+            let mut head = 0;
+            while head < self.queue.len() {
+                let v = self.queue[head] as usize;
+                head += 1;
+                for &a in &out[v] {
+                    let arc = &arcs[a as usize];
+                    let to = arc.to as usize;
+                    if self.level[to] == u32::MAX && Self::admissible(arc, v, potential) {
+                        self.level[to] = self.level[v] + 1;
+                        reached |= excess[to] < 0;
+                        self.queue.push(to as u32);
+                    }
+                }
+            }
+            if !reached {
+                return moved;
+            }
+            // A blocking flow on the level graph, one path at a time from each source.
+            self.next_arc.fill(0);
+            for s in 0..n {
+                while excess[s] > 0 && self.level[s] == 0 {
+                    let sent = self.push_one_path(arcs, out, potential, excess, s);
+                    if sent == 0 {
+                        break;
+                    }
+                    moved += sent;
+                }
+            }
+        }
+    }
+
+    /// Finds one path in the level graph from `s` to a node short of units and sends what it
+    /// carries; 0 when there is none left (dead ends are closed on the way).
+    fn push_one_path(
+        &mut self,
+        arcs: &mut [Arc],
+        out: &[Vec<u32>],
+        potential: &[i128],
+        excess: &mut [i64],
+        s: usize,
+    ) -> i64 {
+        self.path.clear();
+        let mut v = s;
+        loop {
+            if v != s && excess[v] < 0 {
+                let mut amount = excess[s].min(-excess[v]);
+                for &a in &self.path {
+                    amount = amount.min(i64::from(arcs[a as usize].cap));
+                }
+                for &a in &self.path {
+                    let a = a as usize;
+                    arcs[a].cap -= amount as i32;
+                    arcs[a ^ 1].cap += amount as i32;
+                }
+                excess[s] -= amount;
+                excess[v] += amount;
+                return amount;
+            }
+            let mut advanced = false;
+            while self.next_arc[v] < out[v].len() {
+                let a = out[v][self.next_arc[v]];
+                let arc = &arcs[a as usize];
+                let to = arc.to as usize;
+                if self.level[to] == self.level[v].wrapping_add(1)
+                    && Self::admissible(arc, v, potential)
+                {
+                    self.path.push(a);
+                    v = to;
+                    advanced = true;
+                    break;
+                }
+                self.next_arc[v] += 1;
+            }
+            if advanced {
+                continue;
+            }
+            // A dead end: no path goes on from here in this level graph.
+            self.level[v] = u32::MAX;
+            let Some(a) = self.path.pop() else {
+                return 0;
+            };
+            v = arcs[a as usize ^ 1].to as usize;
+            self.next_arc[v] += 1;
         }
     }
 }
