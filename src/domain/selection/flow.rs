@@ -307,7 +307,7 @@ impl FlowNetwork {
             }
             // Every arc of those shortest paths now has reduced cost 0: route as much of the
             // imbalance as such arcs carry, not only one path per deficit.
-            zero_cost.route(&mut self.arcs, &self.out, potential, &mut excess);
+            zero_cost.route(&mut self.arcs, &self.out, potential, &mut excess, &sources);
         }
         self.solved = Some(solved);
         self.weight()
@@ -419,54 +419,63 @@ impl ZeroCostPaths {
         arc.cap > 0 && potential[to] != INFINITE && arc.cost + potential[from] - potential[to] == 0
     }
 
-    /// Moves units from nodes with positive `excess` to nodes with negative along arcs of
-    /// reduced cost 0 until none is left to move; returns how many.
+    /// Moves units from `sources` (those with positive `excess`) to nodes with negative excess
+    /// along arcs of reduced cost 0 until no such path is left. Only the nodes a breadth-first
+    /// search reaches are touched: on large networks a pass over every node per Dijkstra search
+    /// cost more than the paths saved.
     fn route(
         &mut self,
         arcs: &mut [Arc],
         out: &[Vec<u32>],
         potential: &[i128],
         excess: &mut [i64],
-    ) -> i64 {
-        let n = out.len();
-        let mut moved = 0;
+        sources: &[usize],
+    ) {
         loop {
-            // Levels by breadth-first search from every node with excess.
-            self.level.fill(u32::MAX);
+            // Levels by breadth-first search from every source with excess, no deeper than the
+            // nearest node short of units (longer paths are not in this level graph).
+            for &v in &self.queue {
+                self.level[v as usize] = u32::MAX;
+                self.next_arc[v as usize] = 0;
+            }
             self.queue.clear();
-            for v in 0..n {
-                if excess[v] > 0 && potential[v] != INFINITE {
+            for &v in sources {
+                if excess[v] > 0 && potential[v] != INFINITE && self.level[v] == u32::MAX {
                     self.level[v] = 0;
                     self.queue.push(v as u32);
                 }
             }
-            let mut reached = false;
+            let roots = self.queue.len();
+            let mut deficit_level = u32::MAX;
             let mut head = 0;
             while head < self.queue.len() {
                 let v = self.queue[head] as usize;
                 head += 1;
+                if self.level[v] >= deficit_level {
+                    break;
+                }
                 for &a in &out[v] {
                     let arc = &arcs[a as usize];
                     let to = arc.to as usize;
                     if self.level[to] == u32::MAX && Self::admissible(arc, v, potential) {
                         self.level[to] = self.level[v] + 1;
-                        reached |= excess[to] < 0;
+                        if excess[to] < 0 {
+                            deficit_level = deficit_level.min(self.level[to]);
+                        }
                         self.queue.push(to as u32);
                     }
                 }
             }
-            if !reached {
-                return moved;
+            if deficit_level == u32::MAX {
+                return;
             }
             // A blocking flow on the level graph, one path at a time from each source.
-            self.next_arc.fill(0);
-            for s in 0..n {
+            for i in 0..roots {
+                let s = self.queue[i] as usize;
                 while excess[s] > 0 && self.level[s] == 0 {
-                    let sent = self.push_one_path(arcs, out, potential, excess, s);
-                    if sent == 0 {
+                    if self.push_one_path(arcs, out, potential, excess, s) == 0 {
                         break;
                     }
-                    moved += sent;
                 }
             }
         }
