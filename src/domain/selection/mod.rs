@@ -699,7 +699,7 @@ pub fn select(instance: &Instance<'_>) -> Result<Outcome, SelectionError> {
 fn select_in_key_order(instance: &Instance<'_>) -> Result<Outcome, SelectionError> {
     let (prepared, outcome) = solve_core(instance)?;
     let problem = &prepared.problem;
-    let mut picks = outcome.best.picks.clone();
+    let mut picks = outcome.best.picks.to_vec();
     order_roles(problem, &mut picks, instance.rules.min_share);
 
     let per_group_fillable = fillable_per_group(instance);

@@ -2,12 +2,14 @@
 //! network (municipality → association → application → seat group), so without the balance rule
 //! one maximum-weight flow is the optimum. The balance rule adds a few linear rows (per role: the
 //! women's and the men's share); the search prices them with the duals of a small exact master
-//! problem, bounds each branch by the priced flow, and branches (on a seat group's count of
-//! women or men, then on an application's role), solving the open branch with the highest bound
-//! next, until no branch can beat the best assignment found. A bound is valid for any prices, so rounding
-//! them for the flow can only cost search time, never the optimum.
+//! problem, bounds each branch by the priced flow, and branches (on the count of women or men
+//! holding one role, then on such a count in one seat group, then on an application's role),
+//! solving the open branch with the highest bound next, until no branch can beat the best
+//! assignment found. A bound is valid for any prices, so rounding them for the flow can only cost
+//! search time, never the optimum.
 
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::Arc;
 
 use super::flow::FlowNetwork;
 use super::master::{self, MasterColumn};
@@ -76,8 +78,9 @@ pub(super) type Pick = (u32, u8);
 /// A complete assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Column {
-    /// Sorted.
-    pub picks: Vec<Pick>,
+    /// Sorted. Shared: the same column sits in many open branches' pools (best-bound search can
+    /// hold thousands of them open), and a copy each would be the search's largest memory use.
+    pub picks: Arc<[Pick]>,
     pub value: i128,
     pub rows: Vec<i64>,
 }
@@ -113,7 +116,11 @@ impl Problem {
         picks.sort_unstable();
         let value = picks.iter().map(|&p| self.weight(p)).sum();
         let rows = self.row_values(&self.rows, &picks);
-        Column { picks, value, rows }
+        Column {
+            picks: picks.into(),
+            value,
+            rows,
+        }
     }
 
     /// Each row's left-hand side minus its right-hand side: ≤ 0 where the row holds.
@@ -672,8 +679,9 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
     });
     let mut nodes = 0;
     let mut proven = true;
-    // The last fixing's network, kept for its flow: count branches keep the fixing, so a
-    // child's pricing starts from its parent's last flow.
+    // The last fixing's network, kept for its flow: count branches keep the fixing, so the next
+    // node with that fixing (often a child, as children share their parent's bound) starts from
+    // the last flow; a node with another fixing rebuilds it.
     let mut network: Option<(Fixing, PricedNetwork)> = None;
     // Likewise for the rounding heuristic's network, whose gender caps change from call to call.
     let mut rounding_network: Option<(Fixing, PricedNetwork)> = None;
@@ -696,7 +704,7 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
         debug_assert!(columns.iter().all(|c| fixing.admits(c)));
         let rows: Vec<Row> = problem.rows.iter().chain(&extra).copied().collect();
         let price_cap = problem.price_cap(&rows);
-        let mut known: HashSet<Vec<Pick>> = columns.iter().map(|c| c.picks.clone()).collect();
+        let mut known: HashSet<Arc<[Pick]>> = columns.iter().map(|c| c.picks.clone()).collect();
         let mut master_rows: Vec<Vec<i64>> = columns
             .iter()
             .map(|c| problem.row_values(&rows, &c.picks))
@@ -968,7 +976,7 @@ fn branching_pick(
         if weight <= WHOLE {
             continue;
         }
-        for pick in &column.picks {
+        for pick in column.picks.iter() {
             *shares.entry(*pick).or_default() += weight;
         }
     }
