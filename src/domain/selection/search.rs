@@ -503,14 +503,19 @@ struct OpenNodes {
 }
 
 struct OpenNode {
-    bound: i128,
     order: u64,
     node: Node,
 }
 
+impl OpenNode {
+    fn key(&self) -> (i128, u64) {
+        (self.node.bound, self.order)
+    }
+}
+
 impl PartialEq for OpenNode {
     fn eq(&self, other: &Self) -> bool {
-        (self.bound, self.order) == (other.bound, other.order)
+        self.key() == other.key()
     }
 }
 
@@ -524,7 +529,7 @@ impl PartialOrd for OpenNode {
 
 impl Ord for OpenNode {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.bound, self.order).cmp(&(other.bound, other.order))
+        self.key().cmp(&other.key())
     }
 }
 
@@ -532,7 +537,6 @@ impl OpenNodes {
     fn push(&mut self, node: Node) {
         self.pushed += 1;
         self.heap.push(OpenNode {
-            bound: node.bound,
             order: self.pushed,
             node,
         });
