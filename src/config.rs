@@ -31,6 +31,9 @@ pub struct SelectionConfig {
     pub confirm_within_days: u32,
     /// Applicants per theme put on the reserve list by a decision, unless it says otherwise.
     pub reserves_per_theme: u32,
+    /// Search nodes a selection run may take before it answers with its best assignment found,
+    /// marked not proven optimal. Counted, not timed, so the same input gives the same output.
+    pub search_node_limit: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,6 +150,12 @@ impl Config {
             return Err((
                 "selection.confirm_within_days",
                 "must be between 1 and 365 days".into(),
+            ));
+        }
+        if !(1..=10_000_000).contains(&self.selection.search_node_limit) {
+            return Err((
+                "selection.search_node_limit",
+                "must be between 1 and 10000000".into(),
             ));
         }
         let url = url::Url::parse(&self.server.public_url).map_err(|e| {
@@ -283,6 +292,13 @@ mod tests {
         let config = Config::defaults();
         assert_eq!(config.server.bind, "127.0.0.1:8080");
         assert!(matches!(config.database_url(), DatabaseUrl::Sqlite(_)));
+        // The benchmarks and domain tests measure the limit the service runs with.
+        assert_eq!(
+            config.selection.search_node_limit,
+            crate::domain::selection::DEFAULT_NODE_LIMIT
+        );
+        let err = with("[selection]\nsearch_node_limit = 0").unwrap_err().0;
+        assert!(err.contains("`selection.search_node_limit`"), "{err}");
     }
 
     #[test]

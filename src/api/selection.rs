@@ -178,7 +178,8 @@ pub struct Unfilled {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Explanation {
-    /// `seat`, `unfilled`, `left_out` or `relaxation`.
+    /// `seat`, `unfilled`, `left_out`, `relaxation`, or `search_limit` (the search stopped at
+    /// its node limit: the best selection found, not proven the best).
     pub kind: String,
     pub seat_id: Option<SeatId>,
     pub application_id: Option<ApplicationId>,
@@ -214,9 +215,12 @@ pub struct ObjectiveView {
     /// Sum of the holders' selection scores (unscored holders count as −100.0001).
     pub total_score: f64,
     pub lot_sum: u64,
-    /// The search proved that no assignment is better under the rule.
+    /// The search proved that no assignment is better under the rule. When it is false, the
+    /// search stopped at `search_node_limit` with the best assignment it had found.
     pub proven_optimal: bool,
     pub search_nodes: u64,
+    /// The service's `selection.search_node_limit` when the run was made.
+    pub search_node_limit: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -246,6 +250,23 @@ the higher digest the higher lot. Within a theme, the higher-scored holder sits 
 preferences and the balance rule allow.";
 
 // ---------------------------------------------------------------- the run
+
+/// Times a run is computed before giving up on a call whose input keeps changing meanwhile.
+const RUN_ATTEMPTS: u32 = 3;
+
+/// A run's input, read for the call (managed by the caller, and reviewing) with the seed.
+struct RunInput {
+    call: Call,
+    seed: String,
+    input: Input,
+}
+
+/// The same input: the hash covers everything that decides the outcome.
+impl PartialEq for RunInput {
+    fn eq(&self, other: &Self) -> bool {
+        self.input.hash == other.input.hash
+    }
+}
 
 /// The solver's input for the call: its vacant seats by theme and role, and every submitted
 /// application that has not declined, with its selection score.
@@ -448,12 +469,11 @@ fn rule_code(rule: RuleKind) -> String {
 }
 
 fn run_view(
-    call: &Call,
+    RunInput { call, seed, input }: &RunInput,
     id: SelectionRunId,
     constraints: &Constraints,
     rules: Rules,
-    seed: &str,
-    input: &Input,
+    node_limit: u64,
     now: DateTime<Utc>,
 ) -> Result<RunView, AppError> {
     let seated: Vec<Member> = input
@@ -467,7 +487,7 @@ fn run_view(
         seated: &seated,
         rules,
         seed,
-        node_limit: selection::DEFAULT_NODE_LIMIT,
+        node_limit,
     };
     let outcome = selection::select(&instance)
         .map_err(|e| AppError::invalid("constraints", "range", e.to_string()))?;
@@ -709,6 +729,20 @@ fn run_view(
             },
         });
     }
+    if !outcome.objective.proven_optimal {
+        let nodes = outcome.objective.search_nodes;
+        explanations.push(Explanation {
+            kind: "search_limit".into(),
+            seat_id: None,
+            application_id: None,
+            codes: vec!["search_limit".into()],
+            text: Text3 {
+                fi: format!("Haku pysähtyi {nodes} vaiheen rajaan ennen kuin se osoitti, ettei parempaa valintaa ole: tämä on paras löydetty valinta, ei välttämättä paras mahdollinen."),
+                sv: format!("Sökningen stannade vid gränsen på {nodes} steg innan den visat att inget bättre urval finns: detta är det bästa urval som hittades, inte nödvändigtvis det bästa möjliga."),
+                en: format!("The search stopped at its limit of {nodes} steps before it showed that no better selection exists: this is the best selection found, not necessarily the best possible."),
+            },
+        });
+    }
     let (rep_seats, dep_seats) = input.groups.iter().fold((0, 0), |(r, d), g| match g.role {
         SeatRole::Representative => (r + g.seats, d),
         SeatRole::Deputy => (r, d + g.seats),
@@ -731,6 +765,7 @@ fn run_view(
             lot_sum: outcome.objective.lot_sum,
             proven_optimal: outcome.objective.proven_optimal,
             search_nodes: outcome.objective.search_nodes,
+            search_node_limit: node_limit,
         },
         assignments,
         unfilled,
@@ -799,60 +834,73 @@ pub async fn create_run(
     let Json(body, _) = body;
     let rules = body.constraints.rules()?;
     let now = state.now();
+    let node_limit = state.config.selection.search_node_limit;
+    let constraints_json = json!(body.constraints);
+    // Solved outside the write transaction (it can take seconds), and stored only if the input
+    // is still the one it was solved for.
     let view = state
         .db
-        .write(move |conn| {
-            let call = managed_call(conn, &id, &staff)?;
-            if call.phase != CallPhase::Reviewing {
-                return Err(AppError::Conflict(format!(
-                    "selection runs are made while the call is reviewing; it is {}",
-                    call.status(now).as_str()
-                )));
-            }
-            let seed = body.seed.clone().unwrap_or_else(|| call.id.to_string());
-            let constraints_json = json!(body.constraints);
-            let input = input(conn, &call, &constraints_json, &seed)?;
-            let run_id = SelectionRunId::new();
-            let view = run_view(
-                &call,
-                run_id.clone(),
-                &body.constraints,
-                rules,
-                &seed,
-                &input,
-                now,
-            )?;
-            store::insert_run(
-                conn,
-                &store::Run {
-                    id: run_id.clone(),
-                    call_id: call.id.clone(),
-                    seed: seed.clone(),
-                    constraints_json: constraints_json.to_string(),
-                    input_hash: input.hash.clone(),
-                    algorithm_version: selection::ALGORITHM_VERSION.to_owned(),
-                    result_json: serde_json::to_string(&view).map_err(anyhow::Error::from)?,
-                    created_by: staff.0.id.clone(),
-                    created_at: now,
+        .blocking(move |db| {
+            db.compute_then_write(
+                RUN_ATTEMPTS,
+                "the call's applications, scores or seats",
+                |conn| {
+                    let call = managed_call(conn, &id, &staff)?;
+                    if call.phase != CallPhase::Reviewing {
+                        return Err(AppError::Conflict(format!(
+                            "selection runs are made while the call is reviewing; it is {}",
+                            call.status(now).as_str()
+                        )));
+                    }
+                    let seed = body.seed.clone().unwrap_or_else(|| call.id.to_string());
+                    let input = input(conn, &call, &constraints_json, &seed)?;
+                    Ok(RunInput { call, seed, input })
                 },
-            )?;
-            audit::record(
-                conn,
-                Change {
-                    call_id: Some(&call.id),
-                    actor: &Actor::Staff(staff.0.id.clone()),
-                    action: "selection.run",
-                    entity: "selection_run",
-                    entity_id: run_id.as_str(),
-                    before: None,
-                    after: audit::snapshot(&json!({
-                        "seed": seed, "constraints": constraints_json, "input_hash": input.hash,
-                        "objective": view.objective,
-                    })),
+                |run| {
+                    run_view(
+                        run,
+                        SelectionRunId::new(),
+                        &body.constraints,
+                        rules,
+                        node_limit,
+                        now,
+                    )
                 },
-                now,
-            )?;
-            Ok(view)
+                |conn, RunInput { call, seed, input }, view| {
+                    store::insert_run(
+                        conn,
+                        &store::Run {
+                            id: view.id.clone(),
+                            call_id: call.id.clone(),
+                            seed: seed.clone(),
+                            constraints_json: constraints_json.to_string(),
+                            input_hash: input.hash.clone(),
+                            algorithm_version: selection::ALGORITHM_VERSION.to_owned(),
+                            result_json: serde_json::to_string(&view)
+                                .map_err(anyhow::Error::from)?,
+                            created_by: staff.0.id.clone(),
+                            created_at: now,
+                        },
+                    )?;
+                    audit::record(
+                        conn,
+                        Change {
+                            call_id: Some(&call.id),
+                            actor: &Actor::Staff(staff.0.id.clone()),
+                            action: "selection.run",
+                            entity: "selection_run",
+                            entity_id: view.id.as_str(),
+                            before: None,
+                            after: audit::snapshot(&json!({
+                                "seed": seed, "constraints": constraints_json,
+                                "input_hash": input.hash, "objective": view.objective,
+                            })),
+                        },
+                        now,
+                    )?;
+                    Ok(view)
+                },
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(view))

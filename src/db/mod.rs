@@ -214,6 +214,47 @@ impl Db {
             .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
     }
 
+    /// Computes from what `read` returns with no connection held and outside any transaction,
+    /// then, in a write transaction, reads again and runs `write` if nothing the computation
+    /// depends on changed (`read` returns an equal value); otherwise computes again, up to
+    /// `attempts` times in all, then answers 409 Conflict naming `what` changed. In the calling
+    /// thread.
+    ///
+    /// For computations too long to run in the write transaction: a selection run takes seconds
+    /// on a large call, and on SQLite every other writer of the service would wait for it.
+    pub fn compute_then_write<I, O, T>(
+        &self,
+        attempts: u32,
+        what: &str,
+        read: impl Fn(&mut DbConn) -> Result<I, AppError>,
+        compute: impl Fn(&I) -> Result<O, AppError>,
+        write: impl Fn(&mut DbConn, I, O) -> Result<T, AppError>,
+    ) -> Result<T, AppError>
+    where
+        I: PartialEq,
+    {
+        for _ in 0..attempts {
+            let read_before = {
+                let mut conn = self.conn()?;
+                read(&mut conn)?
+            };
+            let output = compute(&read_before)?;
+            let written = self.write_blocking(|conn| {
+                let current = read(conn)?;
+                if current != read_before {
+                    return Ok(None);
+                }
+                write(conn, current, output).map(Some)
+            })?;
+            if let Some(written) = written {
+                return Ok(written);
+            }
+        }
+        Err(AppError::Conflict(format!(
+            "{what} changed while the result was being computed, {attempts} times in a row; try again"
+        )))
+    }
+
     /// Runs `f` in a write transaction, in the calling thread.
     pub fn write_blocking<T>(
         &self,

@@ -14,6 +14,8 @@ db_tests!(
     runs_are_repeatable_and_checked,
     an_offer_without_an_answer_goes_to_the_reserve,
     overrides_are_checked_per_association,
+    a_run_cut_short_by_the_node_limit_says_so,
+    a_computation_holds_no_write_lock_and_starts_over_when_its_input_changes,
 );
 
 const THEMES: [&str; 8] = [
@@ -752,5 +754,193 @@ async fn overrides_are_checked_per_association(app: TestApp) {
             business_id(3)
         )),
         "{detail}"
+    );
+}
+
+/// Three themes; a woman for children's representative only (score 4), a woman (5) for
+/// pensioners and a man (5) for sports, either role. Under the 40 % rule the optimum is two
+/// representatives (the pensioners' woman and the sports man) and no deputy, which the search
+/// needs more than one node to prove.
+async fn a_run_cut_short_by_the_node_limit_says_so(app: TestApp) {
+    async fn run(app: &TestApp) -> Value {
+        let round = council(app).await;
+        let forms = [
+            (
+                form(1, "children_families_youth", "woman", "representative"),
+                4,
+            ),
+            (form(2, "pensioners", "woman", "either"), 5),
+            (form(3, "sports", "man", "either"), 5),
+        ];
+        let themes = ["children_families_youth", "pensioners", "sports"];
+        let (call, _) = call_with(app, &round, Some(&themes), 2027, &forms).await;
+        let res = app
+            .post(&format!("/api/v1/calls/{call}/selection-runs"))
+            .token(&round.secretary)
+            .json(json!({"seed": "a"}))
+            .send()
+            .await;
+        res.assert_status(201);
+        res.json.clone()
+    }
+    let full = run(&app).await;
+    assert_eq!(full["objective"]["proven_optimal"], true, "{full}");
+    assert_eq!(full["objective"]["search_node_limit"], 20_000);
+    assert!(
+        full["objective"]["search_nodes"].as_u64().unwrap() > 1,
+        "the call no longer needs branching, so the limited run below tests nothing: {full}"
+    );
+    assert_eq!(
+        seat_of(&full, "pensioners", "representative")["name"],
+        "Hakija2 Mäkelä"
+    );
+    assert_eq!(
+        seat_of(&full, "sports", "representative")["name"],
+        "Hakija3 Mäkelä"
+    );
+    assert_eq!(full["objective"]["deputies_filled"], 0);
+
+    let limited_app = TestApp::start_with(app.backend, |c| c.selection.search_node_limit = 1)
+        .await
+        .unwrap();
+    let limited = run(&limited_app).await;
+    assert_eq!(limited["objective"]["proven_optimal"], false, "{limited}");
+    assert_eq!(limited["objective"]["search_nodes"], 1);
+    assert_eq!(limited["objective"]["search_node_limit"], 1);
+    // The best found so far, and it keeps the rules: one woman and one man represent.
+    let reps: Vec<&Value> = limited["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["role"] == "representative")
+        .collect();
+    assert!(reps.len() <= 2, "three would break the balance: {limited}");
+    if reps.len() == 2 {
+        assert!(
+            reps.iter().any(|a| a["name"] == "Hakija3 Mäkelä"),
+            "{limited}"
+        );
+    }
+    let explained = limited["explanations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "search_limit")
+        .unwrap_or_else(|| panic!("the cut-short search is explained: {limited}"));
+    assert!(
+        explained["text"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("not necessarily the best possible"),
+        "{explained}"
+    );
+    assert!(
+        full["explanations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["kind"] != "search_limit"),
+        "{full}"
+    );
+}
+
+/// How a selection run is stored (`Db::compute_then_write`): it computes with no connection and
+/// no write lock held, so other writers go on meanwhile; and when what it read has changed by
+/// the time it writes, it computes again from the new data.
+async fn a_computation_holds_no_write_lock_and_starts_over_when_its_input_changes(app: TestApp) {
+    use jane_seats::store::audit::{self, Actor, Change};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn mark(
+        conn: &mut jane_seats::db::DbConn,
+        action: &str,
+    ) -> Result<(), jane_seats::error::AppError> {
+        audit::record(
+            conn,
+            Change {
+                call_id: None,
+                actor: &Actor::System,
+                action,
+                entity: "test",
+                entity_id: "-",
+                before: None,
+                after: None,
+            },
+            chrono::Utc::now(),
+        )
+    }
+    fn marks(conn: &mut jane_seats::db::DbConn) -> Result<i64, jane_seats::error::AppError> {
+        use diesel::prelude::*;
+        use jane_seats::db::schema::audit_log;
+        Ok(audit_log::table
+            .filter(audit_log::action.eq("test.input"))
+            .count()
+            .get_result(conn)?)
+    }
+
+    let computed = Arc::new(AtomicU32::new(0));
+    let counter = computed.clone();
+    let (read, written) = app
+        .db
+        .blocking(move |db| {
+            db.compute_then_write(
+                3,
+                "the marks",
+                marks,
+                |&read| {
+                    if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                        // Another writer, while the first computation runs: it would wait for
+                        // ever if the computation held the write lock.
+                        let other = db.clone();
+                        let (done, wait) = std::sync::mpsc::channel();
+                        std::thread::spawn(move || {
+                            let _ =
+                                done.send(other.write_blocking(|conn| mark(conn, "test.input")));
+                        });
+                        wait.recv_timeout(std::time::Duration::from_secs(20))
+                            .expect("another writer commits while a computation runs")?;
+                    }
+                    Ok(read)
+                },
+                |conn, read, computed_from| {
+                    assert_eq!(read, computed_from);
+                    mark(conn, "test.output")?;
+                    Ok((read, computed_from))
+                },
+            )
+        })
+        .await
+        .unwrap();
+    // The first computation read no marks; the one written meanwhile made it start over.
+    assert_eq!(computed.load(Ordering::SeqCst), 2);
+    assert_eq!((read, written), (1, 1));
+
+    // Input that changes at every attempt: after the attempts, 409 and nothing written.
+    let before = app.count("audit_log").await;
+    let err = app
+        .db
+        .blocking(|db| {
+            db.compute_then_write(
+                2,
+                "the marks",
+                marks,
+                |_| {
+                    db.write_blocking(|conn| mark(conn, "test.input"))?;
+                    Ok(())
+                },
+                |conn, _, ()| mark(conn, "test.output"),
+            )
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, jane_seats::error::AppError::Conflict(m) if m.contains("the marks changed")),
+        "{err:?}"
+    );
+    assert_eq!(
+        app.count("audit_log").await,
+        before + 2,
+        "two inputs, no output"
     );
 }

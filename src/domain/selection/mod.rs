@@ -54,7 +54,8 @@ const SCORE_CLAMP: i64 = 1_000_000;
 pub const MAX_SEATS: usize = 2_000;
 pub const MAX_CANDIDATES: usize = 30_000;
 /// Search nodes before the search stops and reports its best as not proven optimal. Counted, not
-/// timed, so that the same input always gives the same output.
+/// timed, so that the same input always gives the same output. The service's default
+/// `selection.search_node_limit`.
 pub const DEFAULT_NODE_LIMIT: u64 = 20_000;
 
 #[derive(Debug, Clone, PartialEq)]

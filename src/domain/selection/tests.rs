@@ -368,6 +368,103 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// A search stopped by its node limit still answers with an assignment that keeps every
+    /// rule, no better than the optimum, and says so; where it finished, it is the optimum.
+    #[test]
+    fn a_search_stopped_at_its_node_limit_keeps_the_rules(
+        groups in arb_groups(),
+        candidates in arb_candidates(7),
+        rules in arb_rules(),
+        node_limit in 1u64..=3,
+    ) {
+        let inst = Instance { node_limit, ..instance(&groups, &candidates, rules) };
+        let outcome = select(&inst).unwrap();
+        let assignment = assignment_of(&inst, &outcome);
+        prop_assert!(keeps_rules(&inst, &assignment), "{:?}", outcome);
+        prop_assert!(outcome.objective.search_nodes <= node_limit);
+        if outcome.objective.proven_optimal {
+            prop_assert_eq!(key_of(&outcome), exhaustive(&inst));
+        } else {
+            prop_assert!(key_of(&outcome) <= exhaustive(&inst));
+            prop_assert_eq!(outcome.objective.search_nodes, node_limit);
+        }
+        for left in &outcome.left_out {
+            prop_assert!(!left.reasons.is_empty());
+        }
+    }
+}
+
+/// Three themes of one representative and one deputy; a woman for children's representative
+/// only (score 4), a woman (5) for pensioners and a man (5) for sports, either role. Three
+/// representatives would be two women and a man (a third men, under 40 %), and one deputy alone
+/// is all one gender: two representatives, the pensioners' woman and the sports man, and no
+/// deputy. The search needs more than one node to prove it.
+fn three_themes_with_a_binding_balance() -> (Vec<SeatGroup>, Vec<Candidate>) {
+    let groups = groups(&[
+        (ThemeArea::ChildrenFamiliesYouth, 1, 1),
+        (ThemeArea::Pensioners, 1, 1),
+        (ThemeArea::Sports, 1, 1),
+    ]);
+    let candidates = vec![
+        candidate(
+            "a",
+            ThemeArea::ChildrenFamiliesYouth,
+            RolePreference::Representative,
+            "a1",
+            Gender::Woman,
+            Some(4.0),
+        ),
+        candidate(
+            "b",
+            ThemeArea::Pensioners,
+            RolePreference::Either,
+            "b1",
+            Gender::Woman,
+            Some(5.0),
+        ),
+        candidate(
+            "c",
+            ThemeArea::Sports,
+            RolePreference::Either,
+            "c1",
+            Gender::Man,
+            Some(5.0),
+        ),
+    ];
+    (groups, candidates)
+}
+
+#[test]
+fn a_search_cut_short_says_so_and_keeps_the_rules() {
+    let (groups, candidates) = three_themes_with_a_binding_balance();
+    let full = select(&instance(&groups, &candidates, Rules::default())).unwrap();
+    assert!(full.objective.proven_optimal);
+    assert!(
+        full.objective.search_nodes > 1,
+        "the instance no longer needs branching; the limited run below then tests nothing"
+    );
+    assert_eq!(full.groups[2].holders, vec![1]); // pensioners, representative
+    assert_eq!(full.groups[4].holders, vec![2]); // sports, representative
+    assert_eq!(
+        (full.objective.representatives, full.objective.deputies),
+        (2, 0)
+    );
+
+    let limited = select(&Instance {
+        node_limit: 1,
+        ..instance(&groups, &candidates, Rules::default())
+    })
+    .unwrap();
+    assert!(!limited.objective.proven_optimal);
+    assert_eq!(limited.objective.search_nodes, 1);
+    let inst = instance(&groups, &candidates, Rules::default());
+    assert!(keeps_rules(&inst, &assignment_of(&inst, &limited)));
+    assert!(key_of(&limited) <= key_of(&full));
+}
+
 #[test]
 fn fills_every_seat_even_with_negative_scores() {
     let g = groups(&[(ThemeArea::Sports, 1, 1)]);
