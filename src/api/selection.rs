@@ -1233,7 +1233,7 @@ pub async fn decide(
                 let app = &a.application;
                 let held = seat_of.iter().find(|(_, id)| **id == app.id).map(|(s, _)| seat_by_id[s].role);
                 let reserve = reserves.iter().any(|r| r.application_id == app.id);
-                queued += queue_outcome(conn, &templates, &config, &decided, app, held, reserve, respond_by, body.founding_meeting.as_ref(), now)?;
+                queued += queue_outcome(conn, &templates, &config, &decided, app, held, false, reserve, respond_by, body.founding_meeting.as_ref(), now)?;
             }
             Ok(DecisionView {
                 call_id: call.id.clone(),
@@ -1291,6 +1291,7 @@ fn offer_seat(
         call,
         application,
         Some(seat.role),
+        source == HoldingSource::Deputy,
         false,
         respond_by,
         None,
@@ -1316,6 +1317,7 @@ fn queue_outcome(
     call: &Call,
     app: &Application,
     held: Option<SeatRole>,
+    moving_up: bool,
     reserve: bool,
     respond_by: DateTime<Utc>,
     meeting: Option<&FoundingMeeting>,
@@ -1344,6 +1346,7 @@ fn queue_outcome(
                     theme,
                     respond_url,
                     respond_by: respond_by_text,
+                    moving_up,
                 },
                 SeatRole::Deputy => MessageContext::SelectedDeputy {
                     call: info.clone(),
@@ -1404,8 +1407,11 @@ pub struct AnswerView {
     /// `confirmed` or `declined`.
     pub status: String,
     pub seat_id: Option<SeatId>,
-    /// Who the seat was offered to next, if anyone.
+    /// Who the seat was offered to next, if anyone. When a deputy confirms the theme's
+    /// representative seat: who their deputy seat was offered to.
     pub offered_to: Option<ApplicationId>,
+    /// A deputy who declines the theme's representative seat keeps their deputy seat: this one.
+    pub kept_seat_id: Option<SeatId>,
 }
 
 /// The applicant (edit token) or the call's staff: confirms the seat offered to the application.
@@ -1427,6 +1433,8 @@ pub async fn confirm(
 ) -> Result<web::Json<AnswerView>, AppError> {
     let id = id.into_inner();
     let now = state.now();
+    let templates = state.templates.clone();
+    let config = state.config.clone();
     let view = state
         .db
         .write(move |conn| {
@@ -1439,14 +1447,19 @@ pub async fn confirm(
                     "the time to answer has passed; the seat goes to the reserve list".into(),
                 ));
             }
+            let answer = |offered_to| AnswerView {
+                application_id: app.id.clone(),
+                status: "confirmed".into(),
+                seat_id: Some(holding.seat_id.clone()),
+                offered_to,
+                kept_seat_id: None,
+            };
             if holding.status == HoldingStatus::Confirmed {
-                return Ok(AnswerView {
-                    application_id: app.id,
-                    status: "confirmed".into(),
-                    seat_id: Some(holding.seat_id),
-                    offered_to: None,
-                });
+                return Ok(answer(None));
             }
+            let call = calls_store::find(conn, &app.call_id)?
+                .ok_or_else(|| AppError::not_found("application"))?;
+            lock_council(conn, &call)?;
             if !store::end_or_confirm(conn, &holding.id, HoldingStatus::Confirmed, None, now)? {
                 return Err(AppError::Conflict("the offer changed meanwhile".into()));
             }
@@ -1467,12 +1480,13 @@ pub async fn confirm(
                 },
                 now,
             )?;
-            Ok(AnswerView {
-                application_id: app.id,
-                status: "confirmed".into(),
-                seat_id: Some(holding.seat_id),
-                offered_to: None,
-            })
+            // A deputy who takes the representative seat gives up the deputy seat kept for them.
+            let offered_to = if holding.source == HoldingSource::Deputy.as_str() {
+                release_kept_deputy_seat(conn, &templates, &config, &call, &app.id, now)?
+            } else {
+                None
+            };
+            Ok(answer(offered_to))
         })
         .await?;
     Ok(web::Json(view))
@@ -1505,27 +1519,60 @@ pub async fn decline(
         .db
         .write(move |conn| {
             let app = answering(conn, &id, &caller)?;
+            let call = calls_store::find(conn, &app.call_id)?
+                .ok_or_else(|| AppError::not_found("application"))?;
+            lock_council(conn, &call)?;
             let outcome = store::outcome_of(conn, &app.id)?;
             if outcome.declined_at.is_some() {
-                return Err(AppError::Conflict("the application has already declined".into()));
+                return Err(AppError::Conflict(
+                    "the application has already declined".into(),
+                ));
             }
-            store::set_declined(conn, &app.id, now)?;
             let holding = store::current_of_application(conn, &app.id)?;
+            let released = holding
+                .as_ref()
+                .map(|h| {
+                    release_seat(
+                        conn,
+                        &templates,
+                        &config,
+                        h,
+                        HoldingStatus::Declined,
+                        "declined",
+                        now,
+                    )
+                })
+                .transpose()?;
+            let kept_seat = released.as_ref().and_then(|r| r.kept_seat.clone());
+            // A deputy who declines only the representative seat stays a member.
+            if kept_seat.is_none() {
+                store::set_declined(conn, &app.id, now)?;
+            }
             let actor = super::applications::actor(&caller, &app.id);
-            audit::record(conn, Change {
-                call_id: Some(&app.call_id),
-                actor: &actor,
-                action: "application.declined",
-                entity: "application",
-                entity_id: app.id.as_str(),
-                before: audit::snapshot(&json!({"outcome": outcome.outcome})),
-                after: audit::snapshot(&json!({"declined": true, "seat_id": holding.as_ref().map(|h| h.seat_id.clone())})),
-            }, now)?;
-            let Some(holding) = holding else {
-                return Ok(AnswerView { application_id: app.id, status: "declined".into(), seat_id: None, offered_to: None });
-            };
-            let offered_to = release_seat(conn, &templates, &config, &holding, HoldingStatus::Declined, "declined", now)?;
-            Ok(AnswerView { application_id: app.id, status: "declined".into(), seat_id: Some(holding.seat_id), offered_to })
+            audit::record(
+                conn,
+                Change {
+                    call_id: Some(&app.call_id),
+                    actor: &actor,
+                    action: "application.declined",
+                    entity: "application",
+                    entity_id: app.id.as_str(),
+                    before: audit::snapshot(&json!({"outcome": outcome.outcome})),
+                    after: audit::snapshot(&json!({
+                        "declined": true,
+                        "seat_id": holding.as_ref().map(|h| h.seat_id.clone()),
+                        "kept_seat_id": kept_seat,
+                    })),
+                },
+                now,
+            )?;
+            Ok(AnswerView {
+                application_id: app.id,
+                status: "declined".into(),
+                seat_id: holding.map(|h| h.seat_id),
+                offered_to: released.and_then(|r| r.offered_to),
+                kept_seat_id: kept_seat,
+            })
         })
         .await?;
     Ok(web::Json(view))
@@ -1564,8 +1611,17 @@ fn answering(
     Ok(app)
 }
 
-/// Ends a holding and offers its seat to the best reserve of the theme who keeps the rules;
-/// returns who was offered the seat. Used for declines, lapsed offers and vacated deputy seats.
+/// What became of a seat given up: who was offered it next and, for a deputy who did not take
+/// the theme's representative seat, the deputy seat they keep.
+pub struct Released {
+    pub offered_to: Option<ApplicationId>,
+    pub kept_seat: Option<SeatId>,
+}
+
+/// Ends a holding and offers its seat to the best reserve of the theme who keeps the rules. Used
+/// for declines, lapsed offers and vacated deputy seats. A deputy offered the representative
+/// seat (`vacate`) who declines it or does not answer keeps their deputy seat, which was kept
+/// for them meanwhile, unless a later call has filled it.
 pub fn release_seat(
     conn: &mut DbConn,
     templates: &Templates,
@@ -1574,7 +1630,7 @@ pub fn release_seat(
     status: HoldingStatus,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<Option<ApplicationId>, AppError> {
+) -> Result<Released, AppError> {
     let call =
         calls_store::find(conn, &holding.call_id)?.ok_or_else(|| AppError::not_found("call"))?;
     let all_seats = seats::of_council(conn, &call.council_id)?;
@@ -1587,7 +1643,70 @@ pub fn release_seat(
     if !store::end_or_confirm(conn, &holding.id, status, Some(reason), now)? {
         return Err(AppError::Conflict("the seat changed meanwhile".into()));
     }
-    offer_vacant(conn, templates, config, &call, &seat, &before, reason, now)
+    let kept_seat = if is_promotion_offer(holding)
+        && matches!(status, HoldingStatus::Declined | HoldingStatus::Lapsed)
+    {
+        match store::moved_from(conn, &holding.application_id)? {
+            Some(moved) if store::current_of_seat(conn, &moved.seat_id)?.is_none() => {
+                store::seat_again(conn, &moved, "did not take the representative seat", now)?;
+                store::set_outcome(
+                    conn,
+                    &holding.application_id,
+                    SeatRole::Deputy.as_str(),
+                    None,
+                )?;
+                Some(moved.seat_id)
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let offered_to = offer_vacant(conn, templates, config, &call, &seat, &before, reason, now)?;
+    Ok(Released {
+        offered_to,
+        kept_seat,
+    })
+}
+
+/// An open offer of a representative seat to the theme's deputy (`vacate`).
+fn is_promotion_offer(holding: &store::Holding) -> bool {
+    holding.status == HoldingStatus::Offered && holding.source == HoldingSource::Deputy.as_str()
+}
+
+/// The deputy seat kept for a deputy who has now taken the representative seat goes to the best
+/// reserve who keeps the rules; returns who was offered it.
+fn release_kept_deputy_seat(
+    conn: &mut DbConn,
+    templates: &Templates,
+    config: &crate::config::Config,
+    call: &Call,
+    deputy: &ApplicationId,
+    now: DateTime<Utc>,
+) -> Result<Option<ApplicationId>, AppError> {
+    let Some(moved) = store::moved_from(conn, deputy)? else {
+        return Ok(None);
+    };
+    if store::current_of_seat(conn, &moved.seat_id)?.is_some() {
+        return Ok(None); // a later call filled it
+    }
+    let all_seats = seats::of_council(conn, &call.council_id)?;
+    let seat = all_seats
+        .iter()
+        .find(|s| s.id == moved.seat_id)
+        .cloned()
+        .ok_or_else(|| AppError::not_found("seat"))?;
+    let before = composition(conn, call, &all_seats)?;
+    offer_vacant(
+        conn,
+        templates,
+        config,
+        call,
+        &seat,
+        &before,
+        "the deputy moved to the representative seat",
+        now,
+    )
 }
 
 /// Offers not answered in time lapse, and their seats go to the reserves. Run by the worker.
@@ -1640,8 +1759,12 @@ pub struct VacateView {
     pub left: ApplicationId,
     /// For a representative seat: the theme's deputy, now offered the seat.
     pub proposed: Option<ApplicationId>,
-    /// The seat the deputy left, and who it was offered to (a reserve), or null: a gap.
+    /// The deputy seat of the deputy now offered the representative seat. It is kept for them
+    /// until they answer: if they decline (or do not answer) they keep it, and if they confirm,
+    /// it is offered to the best reserve who keeps the rules (the confirm answer's `offered_to`).
     pub deputy_seat_id: Option<SeatId>,
+    /// Always null: the deputy seat is no longer offered before the deputy answers (see
+    /// `deputy_seat_id`). Kept so that clients reading it still work.
     pub deputy_seat_offered_to: Option<ApplicationId>,
 }
 
@@ -1665,8 +1788,9 @@ impl VacateView {
 }
 
 /// A member leaves: the seat becomes vacant. For a representative seat the deputy of the same
-/// theme is offered it, and the deputy seat goes to the best reserve who keeps the rules, or
-/// becomes a gap; for a deputy seat, the best reserve is offered it.
+/// theme is offered it, and their deputy seat is kept for them until they answer: it goes to the
+/// best reserve who keeps the rules when they confirm, and stays theirs if they decline or do
+/// not answer; for a deputy seat, the best reserve is offered it.
 #[utoipa::path(
     tag = "selection",
     security(("bearer" = [])),
@@ -1729,6 +1853,12 @@ pub async fn vacate(
                 },
                 now,
             )?;
+            if is_promotion_offer(&holding) {
+                // Vacating would leave the deputy seat kept for them empty for good.
+                return Err(AppError::Conflict(
+                    "the seat is offered to the theme's deputy, who has not answered yet; wait for the answer, or decline on their behalf".into(),
+                ));
+            }
             if seat.role == SeatRole::Deputy {
                 let offered = release_seat(
                     conn,
@@ -1742,7 +1872,7 @@ pub async fn vacate(
                 return Ok(VacateView::to_reserve(
                     seat.id,
                     holding.application_id,
-                    offered,
+                    offered.offered_to,
                 ));
             }
             // The composition before anyone moves, as the rules count it.
@@ -1811,28 +1941,16 @@ pub async fn vacate(
                 &body.reason,
                 now,
             )?;
-            let deputy_seat = all_seats
-                .iter()
-                .find(|s| s.id == deputy.seat_id)
-                .cloned()
-                .ok_or_else(|| AppError::not_found("seat"))?;
-            let offered_deputy_seat = offer_vacant(
-                conn,
-                &templates,
-                &config,
-                &call,
-                &deputy_seat,
-                &before,
-                "the deputy moved to the representative seat",
-                now,
-            )?;
+            // The deputy seat is kept for the deputy until they answer: they keep it if they
+            // decline the representative seat (or do not answer), and it goes to the reserves
+            // when they confirm (`release_seat`, `release_kept_deputy_seat`).
             Ok(VacateView {
                 seat_id: seat.id,
                 status: "filled".into(),
                 left: holding.application_id,
                 proposed: Some(deputy_app.id),
-                deputy_seat_id: Some(deputy_seat.id),
-                deputy_seat_offered_to: offered_deputy_seat,
+                deputy_seat_id: Some(deputy.seat_id),
+                deputy_seat_offered_to: None,
             })
         })
         .await?;

@@ -96,6 +96,9 @@ pub enum MessageContext {
         theme: String,
         respond_url: String,
         respond_by: String,
+        /// The theme's deputy offered the seat of a representative who left: declining keeps
+        /// the deputy seat.
+        moving_up: bool,
     },
     SelectedDeputy {
         call: CallInfo,
@@ -222,6 +225,7 @@ impl MessageContext {
                 theme,
                 respond_url,
                 respond_by,
+                moving_up: false,
             },
             MessageKind::SelectedDeputy => Self::SelectedDeputy {
                 call,

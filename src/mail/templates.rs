@@ -306,6 +306,41 @@ mod tests {
         }
     }
 
+    /// The offer to a deputy moving up to a representative who left (text only: the HTML is
+    /// made from the text as for every message).
+    #[test]
+    fn a_deputy_moving_up_is_told_declining_keeps_the_deputy_seat() {
+        let templates = Templates::new();
+        for language in Language::ALL {
+            let MessageContext::SelectedRepresentative {
+                call,
+                candidate,
+                association,
+                theme,
+                respond_url,
+                respond_by,
+                ..
+            } = MessageContext::sample(MessageKind::SelectedRepresentative, language)
+            else {
+                unreachable!()
+            };
+            let context = MessageContext::SelectedRepresentative {
+                call,
+                candidate,
+                association,
+                theme,
+                respond_url,
+                respond_by,
+                moving_up: true,
+            };
+            let rendered = templates.render(language, None, &context).unwrap();
+            insta::assert_snapshot!(
+                format!("selected_representative_moving_up.{}", language.code()),
+                rendered.text
+            );
+        }
+    }
+
     #[test]
     fn values_are_escaped_in_html_but_not_in_text() {
         let templates = Templates::new();

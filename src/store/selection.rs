@@ -169,6 +169,20 @@ impl HoldingSource {
             Self::Deputy => "deputy",
         }
     }
+
+    pub fn parse(s: &str) -> Result<Self, AppError> {
+        Ok(match s {
+            "selection" => Self::Selection,
+            "override" => Self::Override,
+            "reserve" => Self::Reserve,
+            "deputy" => Self::Deputy,
+            other => {
+                return Err(AppError::Internal(anyhow::anyhow!(
+                    "unknown holding source `{other}` stored"
+                )));
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -313,6 +327,48 @@ pub fn end_or_confirm(
             .execute(conn)?
     };
     Ok(n == 1)
+}
+
+/// The deputy seat an application left to be offered its theme's representative seat (the
+/// holding it ended as `moved`), the latest if several.
+pub fn moved_from(
+    conn: &mut DbConn,
+    application: &ApplicationId,
+) -> Result<Option<Holding>, AppError> {
+    seat_holders::table
+        .select(HOLDING_COLUMNS)
+        .filter(seat_holders::application_id.eq(application))
+        .filter(seat_holders::status.eq(HoldingStatus::Moved.as_str()))
+        .order((seat_holders::ended_at.desc(), seat_holders::id.desc()))
+        .first::<HoldingRow>(conn)
+        .optional()?
+        .map(holding)
+        .transpose()
+}
+
+/// Seats `moved`'s application again in the seat it moved from, confirmed, as it held it
+/// before (same source): a deputy who declined moving up keeps their seat.
+pub fn seat_again(
+    conn: &mut DbConn,
+    moved: &Holding,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let source = HoldingSource::parse(&moved.source)?;
+    let id = offer(
+        conn,
+        &NewHolding {
+            seat: &moved.seat_id,
+            call: &moved.call_id,
+            application: &moved.application_id,
+            source,
+            reason: Some(reason),
+            now,
+            respond_by: now,
+        },
+    )?;
+    end_or_confirm(conn, &id, HoldingStatus::Confirmed, None, now)?;
+    Ok(())
 }
 
 /// The current holdings of the councils' seats.

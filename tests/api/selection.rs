@@ -16,6 +16,7 @@ db_tests!(
     overrides_are_checked_per_association,
     a_run_cut_short_by_the_node_limit_says_so,
     a_computation_holds_no_write_lock_and_starts_over_when_its_input_changes,
+    a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other,
 );
 
 const THEMES: [&str; 8] = [
@@ -943,4 +944,168 @@ async fn a_computation_holds_no_write_lock_and_starts_over_when_its_input_change
         before + 2,
         "two inputs, no output"
     );
+}
+
+/// The sports seat of `role` in the council's seat list.
+async fn sports_seat(app: &TestApp, round: &Round, role: &str) -> Value {
+    let seats = app
+        .get(&format!("/api/v1/councils/{}/seats", round.council))
+        .token(&round.secretary)
+        .send()
+        .await;
+    seats.assert_status(200);
+    seats
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["theme"] == "sports" && s["role"] == role)
+        .unwrap()
+        .clone()
+}
+
+/// When a representative leaves, the theme's deputy is offered the seat and their deputy seat
+/// is kept for them until they answer: declining (or not answering) keeps them the deputy, and
+/// the representative seat goes to a reserve; confirming gives the deputy seat to a reserve.
+async fn a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other(app: TestApp) {
+    let round = council(&app).await;
+    // Scores 5, 4, 3, 2, 1: the first two sit, the other three are reserves in that order.
+    let forms: Vec<(Value, i64)> = (0..5)
+        .map(|n| (form(n + 1, "sports", "man", "either"), 5 - i64::from(n)))
+        .collect();
+    let (call, apps) = call_with(&app, &round, Some(&["sports"]), 2027, &forms).await;
+    let run = app
+        .post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.secretary)
+        .json(json!({"constraints": {"gender_balance": null}}))
+        .send()
+        .await;
+    run.assert_status(201);
+    app.post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 2", "reserves_per_theme": 3}))
+        .send()
+        .await
+        .assert_status(200);
+    for (id, token) in &apps[..2] {
+        app.post(&format!("/api/v1/applications/{id}/confirm"))
+            .token(token)
+            .send()
+            .await
+            .assert_status(200);
+    }
+    let representative = sports_seat(&app, &round, "representative").await;
+    let deputy = sports_seat(&app, &round, "deputy").await;
+    assert_eq!(representative["holder"]["application_id"], apps[0].0);
+    assert_eq!(deputy["holder"]["application_id"], apps[1].0);
+    let vacate = |seat: &Value| {
+        app.post(&format!(
+            "/api/v1/seats/{}/vacate",
+            seat["id"].as_str().unwrap()
+        ))
+        .token(&round.secretary)
+        .json(json!({"reason": "Muutti pois kunnasta"}))
+        .send()
+    };
+
+    // The representative leaves: the deputy is offered the seat, told that declining keeps
+    // them the deputy; the deputy seat waits for their answer.
+    let queued = app.count("notifications").await;
+    let res = vacate(&representative).await;
+    res.assert_status(200);
+    assert_eq!(res.json["proposed"], apps[1].0);
+    assert_eq!(res.json["deputy_seat_id"], deputy["id"]);
+    assert_eq!(res.json["deputy_seat_offered_to"], Value::Null);
+    assert_eq!(
+        app.count("notifications").await,
+        queued + 1,
+        "only the deputy is told"
+    );
+    let offer: String = app
+        .db
+        .run(|conn| {
+            use diesel::prelude::*;
+            use jane_seats::db::schema::notifications;
+            Ok(notifications::table
+                .select(notifications::body_text)
+                .filter(notifications::kind.eq("selected_representative"))
+                .filter(notifications::body_text.like("%Hei Hakija2,%"))
+                .get_result(conn)?)
+        })
+        .await
+        .unwrap();
+    assert!(
+        offer.contains("jatkat teeman varaedustajana") && !offer.contains("perustamiskokoukseen"),
+        "{offer}"
+    );
+    // While the deputy decides, the seat offered to them cannot be vacated.
+    vacate(&representative).await.assert_problem(409);
+
+    // The deputy declines moving up: they keep the deputy seat, still a member, and the
+    // representative seat goes to the best reserve.
+    let res = app
+        .post(&format!("/api/v1/applications/{}/decline", apps[1].0))
+        .token(&apps[1].1)
+        .send()
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json["kept_seat_id"], deputy["id"], "{}", res.json);
+    assert_eq!(res.json["offered_to"], apps[2].0, "{}", res.json);
+    let deputy_now = sports_seat(&app, &round, "deputy").await;
+    assert_eq!(deputy_now["holder"]["application_id"], apps[1].0);
+    assert_eq!(deputy_now["holder"]["confirmed"], true);
+    assert_eq!(
+        sports_seat(&app, &round, "representative").await["holder"]["application_id"],
+        apps[2].0
+    );
+    let members = app
+        .get(&format!("/api/v1/councils/{}/members", round.council))
+        .send()
+        .await;
+    assert!(
+        members.json["items"].to_string().contains("Hakija2"),
+        "the deputy is still a member: {}",
+        members.json
+    );
+
+    // The reserve takes the representative seat and later leaves too; this time the deputy
+    // confirms, and the deputy seat goes to the next reserve.
+    app.post(&format!("/api/v1/applications/{}/confirm", apps[2].0))
+        .token(&apps[2].1)
+        .send()
+        .await
+        .assert_status(200);
+    let res = vacate(&representative).await;
+    res.assert_status(200);
+    assert_eq!(res.json["proposed"], apps[1].0);
+    let res = app
+        .post(&format!("/api/v1/applications/{}/confirm", apps[1].0))
+        .token(&apps[1].1)
+        .send()
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json["offered_to"], apps[3].0, "{}", res.json);
+    assert_eq!(
+        sports_seat(&app, &round, "representative").await["holder"]["application_id"],
+        apps[1].0
+    );
+    let deputy_now = sports_seat(&app, &round, "deputy").await;
+    assert_eq!(deputy_now["holder"]["application_id"], apps[3].0);
+    assert_eq!(deputy_now["holder"]["confirmed"], false);
+
+    // The new deputy confirms; the representative leaves once more and the deputy lets the
+    // offer lapse: they stay the deputy, and the representative seat goes to the last reserve.
+    app.post(&format!("/api/v1/applications/{}/confirm", apps[3].0))
+        .token(&apps[3].1)
+        .send()
+        .await
+        .assert_status(200);
+    vacate(&representative).await.assert_status(200);
+    app.set_time("2027-03-20T12:00:00Z".parse().unwrap());
+    app.worker().housekeeping().await.unwrap();
+    let deputy_now = sports_seat(&app, &round, "deputy").await;
+    assert_eq!(deputy_now["holder"]["application_id"], apps[3].0);
+    assert_eq!(deputy_now["holder"]["confirmed"], true);
+    let representative_now = sports_seat(&app, &round, "representative").await;
+    assert_eq!(representative_now["holder"]["application_id"], apps[4].0);
 }
