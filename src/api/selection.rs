@@ -219,8 +219,14 @@ pub struct ObjectiveView {
     /// search stopped at `search_node_limit` with the best assignment it had found.
     pub proven_optimal: bool,
     pub search_nodes: u64,
-    /// The service's `selection.search_node_limit` when the run was made.
+    /// The service's `selection.search_node_limit` when the run was made (runs stored before
+    /// it was recorded ran with the default).
+    #[serde(default = "default_node_limit")]
     pub search_node_limit: u64,
+}
+
+fn default_node_limit() -> u64 {
+    selection::DEFAULT_NODE_LIMIT
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -236,7 +242,8 @@ pub struct RunView {
     pub assignments: Vec<Assignment>,
     pub unfilled: Vec<Unfilled>,
     /// The smallest changes of the rules that would fill every seat with an eligible applicant;
-    /// empty when the rules already do.
+    /// empty when the rules already do, or when the search was cut short (`proven_optimal`
+    /// false: it has not shown that the rules leave seats empty).
     pub relaxations: Vec<RelaxationView>,
     pub explanations: Vec<Explanation>,
     /// The published rule that orders equal outcomes.
@@ -251,21 +258,11 @@ preferences and the balance rule allow.";
 
 // ---------------------------------------------------------------- the run
 
-/// Times a run is computed before giving up on a call whose input keeps changing meanwhile.
-const RUN_ATTEMPTS: u32 = 3;
-
 /// A run's input, read for the call (managed by the caller, and reviewing) with the seed.
 struct RunInput {
     call: Call,
     seed: String,
     input: Input,
-}
-
-/// The same input: the hash covers everything that decides the outcome.
-impl PartialEq for RunInput {
-    fn eq(&self, other: &Self) -> bool {
-        self.input.hash == other.input.hash
-    }
 }
 
 /// The solver's input for the call: its vacant seats by theme and role, and every submitted
@@ -795,6 +792,23 @@ fn change_view(change: &RuleChange) -> RuleChangeView {
     }
 }
 
+/// The call, if the caller manages it and it is reviewing (when selection runs are made).
+fn reviewing_call(
+    conn: &mut DbConn,
+    id: &CallId,
+    staff: &Staff,
+    now: DateTime<Utc>,
+) -> Result<Call, AppError> {
+    let call = managed_call(conn, id, staff)?;
+    if call.phase != CallPhase::Reviewing {
+        return Err(AppError::Conflict(format!(
+            "selection runs are made while the call is reviewing; it is {}",
+            call.status(now).as_str()
+        )));
+    }
+    Ok(call)
+}
+
 fn managed_call(conn: &mut DbConn, id: &CallId, staff: &Staff) -> Result<Call, AppError> {
     let call = calls_store::find(conn, id)?.ok_or_else(|| AppError::not_found("call"))?;
     match call_role(conn, &call, staff)? {
@@ -836,22 +850,15 @@ pub async fn create_run(
     let now = state.now();
     let node_limit = state.config.selection.search_node_limit;
     let constraints_json = json!(body.constraints);
-    // Solved outside the write transaction (it can take seconds), and stored only if the input
-    // is still the one it was solved for.
+    // Solved outside the write transaction (it can take seconds), from one snapshot of the
+    // input; the run records that input's hash, so a decision on it is refused if the input
+    // changed since.
     let view = state
         .db
         .blocking(move |db| {
             db.compute_then_write(
-                RUN_ATTEMPTS,
-                "the call's applications, scores or seats",
                 |conn| {
-                    let call = managed_call(conn, &id, &staff)?;
-                    if call.phase != CallPhase::Reviewing {
-                        return Err(AppError::Conflict(format!(
-                            "selection runs are made while the call is reviewing; it is {}",
-                            call.status(now).as_str()
-                        )));
-                    }
+                    let call = reviewing_call(conn, &id, &staff, now)?;
                     let seed = body.seed.clone().unwrap_or_else(|| call.id.to_string());
                     let input = input(conn, &call, &constraints_json, &seed)?;
                     Ok(RunInput { call, seed, input })
@@ -867,6 +874,8 @@ pub async fn create_run(
                     )
                 },
                 |conn, RunInput { call, seed, input }, view| {
+                    // Still the caller's, and still reviewing.
+                    reviewing_call(conn, &call.id, &staff, now)?;
                     store::insert_run(
                         conn,
                         &store::Run {
@@ -1554,12 +1563,16 @@ pub async fn decline(
                 Change {
                     call_id: Some(&app.call_id),
                     actor: &actor,
-                    action: "application.declined",
+                    action: if kept_seat.is_some() {
+                        "seat.promotion_declined"
+                    } else {
+                        "application.declined"
+                    },
                     entity: "application",
                     entity_id: app.id.as_str(),
                     before: audit::snapshot(&json!({"outcome": outcome.outcome})),
                     after: audit::snapshot(&json!({
-                        "declined": true,
+                        "declined": kept_seat.is_none(),
                         "seat_id": holding.as_ref().map(|h| h.seat_id.clone()),
                         "kept_seat_id": kept_seat,
                     })),
@@ -1647,8 +1660,14 @@ pub fn release_seat(
         && matches!(status, HoldingStatus::Declined | HoldingStatus::Lapsed)
     {
         match store::moved_from(conn, &holding.application_id)? {
-            Some(moved) if store::current_of_seat(conn, &moved.seat_id)?.is_none() => {
-                store::seat_again(conn, &moved, "did not take the representative seat", now)?;
+            Some((moved, confirmed)) if store::current_of_seat(conn, &moved.seat_id)?.is_none() => {
+                store::seat_again(
+                    conn,
+                    &moved,
+                    confirmed,
+                    "did not take the representative seat",
+                    now,
+                )?;
                 store::set_outcome(
                     conn,
                     &holding.application_id,
@@ -1684,7 +1703,7 @@ fn release_kept_deputy_seat(
     deputy: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<Option<ApplicationId>, AppError> {
-    let Some(moved) = store::moved_from(conn, deputy)? else {
+    let Some((moved, _)) = store::moved_from(conn, deputy)? else {
         return Ok(None);
     };
     if store::current_of_seat(conn, &moved.seat_id)?.is_some() {
@@ -1834,6 +1853,12 @@ pub async fn vacate(
                 other => other,
             })?;
             lock_council(conn, &call)?;
+            if is_promotion_offer(&holding) {
+                // Vacating would leave the deputy seat kept for them empty for good.
+                return Err(AppError::Conflict(
+                    "the seat is offered to the theme's deputy, who has not answered yet; wait for the answer, or decline on their behalf".into(),
+                ));
+            }
             let all_seats = seats::of_council(conn, &call.council_id)?;
             let seat = all_seats
                 .iter()
@@ -1853,12 +1878,6 @@ pub async fn vacate(
                 },
                 now,
             )?;
-            if is_promotion_offer(&holding) {
-                // Vacating would leave the deputy seat kept for them empty for good.
-                return Err(AppError::Conflict(
-                    "the seat is offered to the theme's deputy, who has not answered yet; wait for the answer, or decline on their behalf".into(),
-                ));
-            }
             if seat.role == SeatRole::Deputy {
                 let offered = release_seat(
                     conn,
@@ -2036,4 +2055,21 @@ fn offer_vacant(
         return Ok(Some(reserve.id));
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs stored before the node limit was recorded still read (a decision reads its run).
+    #[test]
+    fn a_stored_objective_without_the_node_limit_reads_with_the_default() {
+        let stored = json!({
+            "representatives_filled": 1, "representative_seats": 1, "deputies_filled": 0,
+            "deputy_seats": 1, "fillable": [1, 1], "total_score": 0.5, "lot_sum": 3,
+            "proven_optimal": true, "search_nodes": 1,
+        });
+        let objective: ObjectiveView = serde_json::from_value(stored).unwrap();
+        assert_eq!(objective.search_node_limit, selection::DEFAULT_NODE_LIMIT);
+    }
 }

@@ -214,45 +214,23 @@ impl Db {
             .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
     }
 
-    /// Computes from what `read` returns with no connection held and outside any transaction,
-    /// then, in a write transaction, reads again and runs `write` if nothing the computation
-    /// depends on changed (`read` returns an equal value); otherwise computes again, up to
-    /// `attempts` times in all, then answers 409 Conflict naming `what` changed. In the calling
-    /// thread.
+    /// Reads in one read-only snapshot, computes from what it read with no connection and no
+    /// transaction held, then runs `write` with both in a write transaction. In the calling
+    /// thread. `write` checks again whatever must still hold when it writes; the caller records
+    /// what the result was computed from (a selection run keeps its input hash, and a decision
+    /// refuses a run whose hash is no longer the call's).
     ///
     /// For computations too long to run in the write transaction: a selection run takes seconds
     /// on a large call, and on SQLite every other writer of the service would wait for it.
     pub fn compute_then_write<I, O, T>(
         &self,
-        attempts: u32,
-        what: &str,
-        read: impl Fn(&mut DbConn) -> Result<I, AppError>,
-        compute: impl Fn(&I) -> Result<O, AppError>,
-        write: impl Fn(&mut DbConn, I, O) -> Result<T, AppError>,
-    ) -> Result<T, AppError>
-    where
-        I: PartialEq,
-    {
-        for _ in 0..attempts {
-            let read_before = {
-                let mut conn = self.conn()?;
-                read(&mut conn)?
-            };
-            let output = compute(&read_before)?;
-            let written = self.write_blocking(|conn| {
-                let current = read(conn)?;
-                if current != read_before {
-                    return Ok(None);
-                }
-                write(conn, current, output).map(Some)
-            })?;
-            if let Some(written) = written {
-                return Ok(written);
-            }
-        }
-        Err(AppError::Conflict(format!(
-            "{what} changed while the result was being computed, {attempts} times in a row; try again"
-        )))
+        read: impl FnOnce(&mut DbConn) -> Result<I, AppError>,
+        compute: impl FnOnce(&I) -> Result<O, AppError>,
+        write: impl FnOnce(&mut DbConn, I, O) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let snapshot = self.conn()?.read_snapshot(read)?;
+        let output = compute(&snapshot)?;
+        self.write_blocking(|conn| write(conn, snapshot, output))
     }
 
     /// Runs `f` in a write transaction, in the calling thread.
@@ -335,6 +313,23 @@ impl DbConn {
                 }
             }
         }
+    }
+
+    /// Runs `f` in a read-only transaction that sees one snapshot of the database: REPEATABLE
+    /// READ on PostgreSQL (each statement of a READ COMMITTED transaction sees its own), and on
+    /// SQLite a deferred transaction, whose first read fixes the snapshot (WAL).
+    pub fn read_snapshot<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        self.transaction(|conn| {
+            if conn.is_postgres() {
+                diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(conn)?;
+            }
+            f(conn)
+        })
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -315,12 +315,20 @@ pub fn end_or_confirm(
                 seat_holders::answered_at.eq(Some(to_db_time(now))),
             ))
             .execute(conn)?
-    } else {
-        let answered = matches!(status, HoldingStatus::Declined).then(|| to_db_time(now));
+    } else if status == HoldingStatus::Declined {
         diesel::update(target)
             .set((
                 seat_holders::status.eq(status.as_str()),
-                seat_holders::answered_at.eq(answered),
+                seat_holders::answered_at.eq(Some(to_db_time(now))),
+                seat_holders::ended_at.eq(Some(to_db_time(now))),
+                seat_holders::end_reason.eq(reason),
+            ))
+            .execute(conn)?
+    } else {
+        // A confirmation given before stays recorded (`seat_again` reads it).
+        diesel::update(target)
+            .set((
+                seat_holders::status.eq(status.as_str()),
                 seat_holders::ended_at.eq(Some(to_db_time(now))),
                 seat_holders::end_reason.eq(reason),
             ))
@@ -330,44 +338,47 @@ pub fn end_or_confirm(
 }
 
 /// The deputy seat an application left to be offered its theme's representative seat (the
-/// holding it ended as `moved`), the latest if several.
+/// holding it ended as `moved`), the latest if several, and whether it had confirmed it.
 pub fn moved_from(
     conn: &mut DbConn,
     application: &ApplicationId,
-) -> Result<Option<Holding>, AppError> {
+) -> Result<Option<(Holding, bool)>, AppError> {
     seat_holders::table
-        .select(HOLDING_COLUMNS)
+        .select((HOLDING_COLUMNS, seat_holders::answered_at))
         .filter(seat_holders::application_id.eq(application))
         .filter(seat_holders::status.eq(HoldingStatus::Moved.as_str()))
         .order((seat_holders::ended_at.desc(), seat_holders::id.desc()))
-        .first::<HoldingRow>(conn)
+        .first::<(HoldingRow, Option<NaiveDateTime>)>(conn)
         .optional()?
-        .map(holding)
+        .map(|(row, answered)| Ok((holding(row)?, answered.is_some())))
         .transpose()
 }
 
-/// Seats `moved`'s application again in the seat it moved from, confirmed, as it held it
-/// before (same source): a deputy who declined moving up keeps their seat.
+/// Seats `moved`'s application again in the seat it moved from, as it held it before: with the
+/// same source, confirmed if it had confirmed, else offered with the same time to answer. A
+/// deputy who declined moving up keeps their seat.
 pub fn seat_again(
     conn: &mut DbConn,
     moved: &Holding,
+    confirmed: bool,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let source = HoldingSource::parse(&moved.source)?;
     let id = offer(
         conn,
         &NewHolding {
             seat: &moved.seat_id,
             call: &moved.call_id,
             application: &moved.application_id,
-            source,
+            source: HoldingSource::parse(&moved.source)?,
             reason: Some(reason),
             now,
-            respond_by: now,
+            respond_by: moved.respond_by,
         },
     )?;
-    end_or_confirm(conn, &id, HoldingStatus::Confirmed, None, now)?;
+    if confirmed {
+        end_or_confirm(conn, &id, HoldingStatus::Confirmed, None, now)?;
+    }
     Ok(())
 }
 

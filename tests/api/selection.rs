@@ -15,7 +15,7 @@ db_tests!(
     an_offer_without_an_answer_goes_to_the_reserve,
     overrides_are_checked_per_association,
     a_run_cut_short_by_the_node_limit_says_so,
-    a_computation_holds_no_write_lock_and_starts_over_when_its_input_changes,
+    a_computation_reads_one_snapshot_and_holds_no_write_lock,
     a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other,
 );
 
@@ -808,6 +808,12 @@ async fn a_run_cut_short_by_the_node_limit_says_so(app: TestApp) {
     assert_eq!(limited["objective"]["proven_optimal"], false, "{limited}");
     assert_eq!(limited["objective"]["search_nodes"], 1);
     assert_eq!(limited["objective"]["search_node_limit"], 1);
+    // A relaxation is named only where the search showed that the rules leave seats empty.
+    assert_eq!(
+        full["relaxations"][0]["changes"][0]["constraint"],
+        "gender_balance.min_share"
+    );
+    assert_eq!(limited["relaxations"], json!([]), "{limited}");
     // The best found so far, and it keeps the rules: one woman and one man represent.
     let reps: Vec<&Value> = limited["assignments"]
         .as_array()
@@ -845,24 +851,21 @@ async fn a_run_cut_short_by_the_node_limit_says_so(app: TestApp) {
     );
 }
 
-/// How a selection run is stored (`Db::compute_then_write`): it computes with no connection and
-/// no write lock held, so other writers go on meanwhile; and when what it read has changed by
-/// the time it writes, it computes again from the new data.
-async fn a_computation_holds_no_write_lock_and_starts_over_when_its_input_changes(app: TestApp) {
+/// How a selection run is stored (`Db::compute_then_write`): it reads one snapshot (a write
+/// committed between two of its reads is not seen), and it computes with no connection and no
+/// write lock held, so other writers go on meanwhile.
+async fn a_computation_reads_one_snapshot_and_holds_no_write_lock(app: TestApp) {
+    use jane_seats::db::{Db, DbConn};
+    use jane_seats::error::AppError;
     use jane_seats::store::audit::{self, Actor, Change};
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU32, Ordering};
 
-    fn mark(
-        conn: &mut jane_seats::db::DbConn,
-        action: &str,
-    ) -> Result<(), jane_seats::error::AppError> {
+    fn mark(conn: &mut DbConn) -> Result<(), AppError> {
         audit::record(
             conn,
             Change {
                 call_id: None,
                 actor: &Actor::System,
-                action,
+                action: "test.mark",
                 entity: "test",
                 entity_id: "-",
                 before: None,
@@ -871,78 +874,56 @@ async fn a_computation_holds_no_write_lock_and_starts_over_when_its_input_change
             chrono::Utc::now(),
         )
     }
-    fn marks(conn: &mut jane_seats::db::DbConn) -> Result<i64, jane_seats::error::AppError> {
+    fn marks(conn: &mut DbConn) -> Result<i64, AppError> {
         use diesel::prelude::*;
         use jane_seats::db::schema::audit_log;
         Ok(audit_log::table
-            .filter(audit_log::action.eq("test.input"))
+            .filter(audit_log::action.eq("test.mark"))
             .count()
             .get_result(conn)?)
     }
+    /// Another writer commits, from another thread; it would wait for ever if the caller held
+    /// the write lock.
+    fn mark_elsewhere(db: &Db) -> Result<(), AppError> {
+        let other = db.clone();
+        let (done, wait) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(other.write_blocking(mark));
+        });
+        wait.recv_timeout(std::time::Duration::from_secs(20))
+            .expect("another writer commits meanwhile")
+    }
 
-    let computed = Arc::new(AtomicU32::new(0));
-    let counter = computed.clone();
     let (read, written) = app
         .db
-        .blocking(move |db| {
+        .blocking(|db| {
             db.compute_then_write(
-                3,
-                "the marks",
-                marks,
-                |&read| {
-                    if counter.fetch_add(1, Ordering::SeqCst) == 0 {
-                        // Another writer, while the first computation runs: it would wait for
-                        // ever if the computation held the write lock.
-                        let other = db.clone();
-                        let (done, wait) = std::sync::mpsc::channel();
-                        std::thread::spawn(move || {
-                            let _ =
-                                done.send(other.write_blocking(|conn| mark(conn, "test.input")));
-                        });
-                        wait.recv_timeout(std::time::Duration::from_secs(20))
-                            .expect("another writer commits while a computation runs")?;
-                    }
-                    Ok(read)
+                |conn| {
+                    let first = marks(conn)?;
+                    mark_elsewhere(db)?;
+                    Ok((first, marks(conn)?))
                 },
-                |conn, read, computed_from| {
-                    assert_eq!(read, computed_from);
-                    mark(conn, "test.output")?;
-                    Ok((read, computed_from))
+                |&(first, second)| {
+                    mark_elsewhere(db)?;
+                    Ok(first + second)
+                },
+                |conn, read, computed| {
+                    mark(conn)?;
+                    Ok((read, (computed, marks(conn)?)))
                 },
             )
         })
         .await
         .unwrap();
-    // The first computation read no marks; the one written meanwhile made it start over.
-    assert_eq!(computed.load(Ordering::SeqCst), 2);
-    assert_eq!((read, written), (1, 1));
-
-    // Input that changes at every attempt: after the attempts, 409 and nothing written.
-    let before = app.count("audit_log").await;
-    let err = app
-        .db
-        .blocking(|db| {
-            db.compute_then_write(
-                2,
-                "the marks",
-                marks,
-                |_| {
-                    db.write_blocking(|conn| mark(conn, "test.input"))?;
-                    Ok(())
-                },
-                |conn, _, ()| mark(conn, "test.output"),
-            )
-        })
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, jane_seats::error::AppError::Conflict(m) if m.contains("the marks changed")),
-        "{err:?}"
+    assert_eq!(
+        read,
+        (0, 0),
+        "both reads see the snapshot, not the mark made between them"
     );
     assert_eq!(
-        app.count("audit_log").await,
-        before + 2,
-        "two inputs, no output"
+        written,
+        (0, 3),
+        "the write sees both marks made meanwhile and its own"
     );
 }
 
@@ -987,13 +968,13 @@ async fn a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other(app: Te
         .send()
         .await
         .assert_status(200);
-    for (id, token) in &apps[..2] {
-        app.post(&format!("/api/v1/applications/{id}/confirm"))
-            .token(token)
-            .send()
-            .await
-            .assert_status(200);
-    }
+    // The representative confirms; the deputy has not answered yet when the representative
+    // leaves.
+    app.post(&format!("/api/v1/applications/{}/confirm", apps[0].0))
+        .token(&apps[0].1)
+        .send()
+        .await
+        .assert_status(200);
     let representative = sports_seat(&app, &round, "representative").await;
     let deputy = sports_seat(&app, &round, "deputy").await;
     assert_eq!(representative["holder"]["application_id"], apps[0].0);
@@ -1041,8 +1022,8 @@ async fn a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other(app: Te
     // While the deputy decides, the seat offered to them cannot be vacated.
     vacate(&representative).await.assert_problem(409);
 
-    // The deputy declines moving up: they keep the deputy seat, still a member, and the
-    // representative seat goes to the best reserve.
+    // The deputy declines moving up: they keep the deputy seat as they held it (offered, not
+    // yet confirmed), still a member, and the representative seat goes to the best reserve.
     let res = app
         .post(&format!("/api/v1/applications/{}/decline", apps[1].0))
         .token(&apps[1].1)
@@ -1053,6 +1034,13 @@ async fn a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other(app: Te
     assert_eq!(res.json["offered_to"], apps[2].0, "{}", res.json);
     let deputy_now = sports_seat(&app, &round, "deputy").await;
     assert_eq!(deputy_now["holder"]["application_id"], apps[1].0);
+    assert_eq!(deputy_now["holder"]["confirmed"], false);
+    app.post(&format!("/api/v1/applications/{}/confirm", apps[1].0))
+        .token(&apps[1].1)
+        .send()
+        .await
+        .assert_status(200);
+    let deputy_now = sports_seat(&app, &round, "deputy").await;
     assert_eq!(deputy_now["holder"]["confirmed"], true);
     assert_eq!(
         sports_seat(&app, &round, "representative").await["holder"]["application_id"],

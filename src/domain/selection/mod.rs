@@ -767,7 +767,9 @@ fn select_in_key_order(instance: &Instance<'_>) -> Result<Outcome, SelectionErro
         })
         .collect();
 
-    let relaxations = if (representatives, deputies) == fillable {
+    // A search cut short has not shown that the rules leave seats empty, and each relaxation
+    // probe is a further search as long: none are named then.
+    let relaxations = if (representatives, deputies) == fillable || !outcome.proven {
         Vec::new()
     } else {
         relaxations(instance, fillable)?

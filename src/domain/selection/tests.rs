@@ -394,6 +394,9 @@ proptest! {
         for left in &outcome.left_out {
             prop_assert!(!left.reasons.is_empty());
         }
+        if !outcome.objective.proven_optimal {
+            prop_assert!(outcome.relaxations.is_empty());
+        }
     }
 }
 
