@@ -312,27 +312,11 @@ mod tests {
     fn a_deputy_moving_up_is_told_declining_keeps_the_deputy_seat() {
         let templates = Templates::new();
         for language in Language::ALL {
-            let MessageContext::SelectedRepresentative {
-                call,
-                candidate,
-                association,
-                theme,
-                respond_url,
-                respond_by,
-                ..
-            } = MessageContext::sample(MessageKind::SelectedRepresentative, language)
-            else {
+            let mut context = MessageContext::sample(MessageKind::SelectedRepresentative, language);
+            let MessageContext::SelectedRepresentative { moving_up, .. } = &mut context else {
                 unreachable!()
             };
-            let context = MessageContext::SelectedRepresentative {
-                call,
-                candidate,
-                association,
-                theme,
-                respond_url,
-                respond_by,
-                moving_up: true,
-            };
+            *moving_up = true;
             let rendered = templates.render(language, None, &context).unwrap();
             insta::assert_snapshot!(
                 format!("selected_representative_moving_up.{}", language.code()),

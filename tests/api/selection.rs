@@ -604,12 +604,19 @@ async fn runs_are_repeatable_and_checked(app: TestApp) {
     assert_eq!(res.json["rule_violations"][0]["rule"], "gender_balance");
 }
 
-async fn an_offer_without_an_answer_goes_to_the_reserve(app: TestApp) {
-    let round = council(&app).await;
-    let forms: Vec<(Value, i64)> = (0..3)
-        .map(|n| (form(n + 1, "sports", "man", "either"), 5 - i64::from(n)))
+/// A sports call of `n` men scored 5, 4, 3, ..., run without the balance rule and decided with
+/// `reserves` reserves: the first two sit (representative, deputy), the next `reserves` wait in
+/// order. Returns the call and, per applicant, (application id, edit token).
+async fn decided_sports_call(
+    app: &TestApp,
+    round: &Round,
+    n: u32,
+    reserves: u32,
+) -> (String, Vec<(String, String)>) {
+    let forms: Vec<(Value, i64)> = (0..n)
+        .map(|k| (form(k + 1, "sports", "man", "either"), 5 - i64::from(k)))
         .collect();
-    let (call, apps) = call_with(&app, &round, Some(&["sports"]), 2027, &forms).await;
+    let (call, apps) = call_with(app, round, Some(&["sports"]), 2027, &forms).await;
     let run = app
         .post(&format!("/api/v1/calls/{call}/selection-runs"))
         .token(&round.secretary)
@@ -621,7 +628,7 @@ async fn an_offer_without_an_answer_goes_to_the_reserve(app: TestApp) {
     let decided = app
         .post(&format!("/api/v1/calls/{call}/decision"))
         .token(&round.secretary)
-        .json(json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 2", "reserves_per_theme": 1}))
+        .json(json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 2", "reserves_per_theme": reserves}))
         .send()
         .await;
     decided.assert_status(200);
@@ -630,6 +637,12 @@ async fn an_offer_without_an_answer_goes_to_the_reserve(app: TestApp) {
         "{}",
         decided.json
     );
+    (call, apps)
+}
+
+async fn an_offer_without_an_answer_goes_to_the_reserve(app: TestApp) {
+    let round = council(&app).await;
+    let (_, apps) = decided_sports_call(&app, &round, 3, 1).await;
     // The representative confirms; the deputy does not answer.
     app.post(&format!("/api/v1/applications/{}/confirm", apps[0].0))
         .token(&apps[0].1)
@@ -951,23 +964,7 @@ async fn sports_seat(app: &TestApp, round: &Round, role: &str) -> Value {
 async fn a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other(app: TestApp) {
     let round = council(&app).await;
     // Scores 5, 4, 3, 2, 1: the first two sit, the other three are reserves in that order.
-    let forms: Vec<(Value, i64)> = (0..5)
-        .map(|n| (form(n + 1, "sports", "man", "either"), 5 - i64::from(n)))
-        .collect();
-    let (call, apps) = call_with(&app, &round, Some(&["sports"]), 2027, &forms).await;
-    let run = app
-        .post(&format!("/api/v1/calls/{call}/selection-runs"))
-        .token(&round.secretary)
-        .json(json!({"constraints": {"gender_balance": null}}))
-        .send()
-        .await;
-    run.assert_status(201);
-    app.post(&format!("/api/v1/calls/{call}/decision"))
-        .token(&round.secretary)
-        .json(json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 2", "reserves_per_theme": 3}))
-        .send()
-        .await
-        .assert_status(200);
+    let (_, apps) = decided_sports_call(&app, &round, 5, 3).await;
     // The representative confirms; the deputy has not answered yet when the representative
     // leaves.
     app.post(&format!("/api/v1/applications/{}/confirm", apps[0].0))
