@@ -1490,7 +1490,7 @@ pub async fn confirm(
                 now,
             )?;
             // A deputy who takes the representative seat gives up the deputy seat kept for them.
-            let offered_to = if holding.source == HoldingSource::Deputy.as_str() {
+            let offered_to = if holding.source == HoldingSource::Deputy {
                 release_kept_deputy_seat(conn, &templates, &config, &call, &app.id, now)?
             } else {
                 None
@@ -1690,7 +1690,7 @@ pub fn release_seat(
 
 /// An open offer of a representative seat to the theme's deputy (`vacate`).
 fn is_promotion_offer(holding: &store::Holding) -> bool {
-    holding.status == HoldingStatus::Offered && holding.source == HoldingSource::Deputy.as_str()
+    holding.status == HoldingStatus::Offered && holding.source == HoldingSource::Deputy
 }
 
 /// The deputy seat kept for a deputy who has now taken the representative seat goes to the best

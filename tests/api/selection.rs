@@ -663,18 +663,7 @@ async fn an_offer_without_an_answer_goes_to_the_reserve(app: TestApp) {
         .assert_problem(409);
     worker.housekeeping().await.unwrap();
     assert_eq!(app.count("notifications").await, queued + 1);
-    let seats = app
-        .get(&format!("/api/v1/councils/{}/seats", round.council))
-        .token(&round.secretary)
-        .send()
-        .await;
-    let deputy = seats
-        .json
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["theme"] == "sports" && s["role"] == "deputy")
-        .unwrap();
+    let deputy = sports_seat(&app, &round, "deputy").await;
     assert_eq!(deputy["holder"]["application_id"], apps[2].0);
     assert_eq!(deputy["holder"]["confirmed"], false);
     // The lapsed applicant can no longer confirm.
