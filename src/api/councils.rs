@@ -330,6 +330,10 @@ pub struct SeatHolder {
     pub association: String,
     /// False while the seat is offered and not yet confirmed.
     pub confirmed: bool,
+    /// Set on a deputy seat whose holder is offered the theme's representative seat (this id):
+    /// the deputy seat stays theirs until they answer, and goes to a reserve only if they take
+    /// the representative seat.
+    pub moving_up_to: Option<SeatId>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
@@ -367,6 +371,7 @@ impl From<seats::Seat> for SeatView {
                 name: h.name,
                 association: h.association,
                 confirmed: h.confirmed,
+                moving_up_to: h.moving_up_to,
             }),
         }
     }
@@ -503,6 +508,9 @@ pub struct Member {
     pub role: SeatRole,
     /// False while the member has not yet confirmed the seat offered to them.
     pub confirmed: bool,
+    /// Set while this deputy is offered the theme's representative seat (this id); they stay the
+    /// deputy until they answer.
+    pub moving_up_to: Option<SeatId>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -575,6 +583,7 @@ pub async fn members(
                     theme: s.theme,
                     role: s.role,
                     confirmed: holder.confirmed,
+                    moving_up_to: holder.moving_up_to,
                 })
             })
             .collect(),

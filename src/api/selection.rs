@@ -1843,7 +1843,14 @@ pub async fn vacate(
                 // Seat unknown, not visible, or already vacant.
                 return Err(match seats::council_of(conn, &id)? {
                     Some(council) if staff.require_manager(&council).is_ok() => {
-                        AppError::Conflict("the seat is already vacant".into())
+                        let kept = seats::of_council(conn, &council)?
+                            .iter()
+                            .any(|s| s.id == id && s.holder.is_some());
+                        AppError::Conflict(if kept {
+                            "the seat is kept for its deputy, who is offered the theme's representative seat; it is theirs until they answer".into()
+                        } else {
+                            "the seat is already vacant".into()
+                        })
                     }
                     _ => AppError::not_found("seat"),
                 });

@@ -29,6 +29,9 @@ pub struct Holder {
     pub association: String,
     /// Until they confirm, the seat is offered to them.
     pub confirmed: bool,
+    /// For a deputy seat whose holder is offered the theme's representative seat (this one): the
+    /// seat stays theirs until they answer, and goes to a reserve only if they take the other.
+    pub moving_up_to: Option<SeatId>,
 }
 
 type SeatRow = (SeatId, CouncilId, String, String, i32);
@@ -63,6 +66,7 @@ pub fn of_councils(conn: &mut DbConn, councils: &[CouncilId]) -> Result<Vec<Seat
     let mut list = rows.into_iter().map(seat).collect::<Result<Vec<_>, _>>()?;
     let holdings = super::selection::current_of_councils(conn, councils)?;
     if !holdings.is_empty() {
+        let kept = super::selection::kept_for_promotion(conn, &holdings)?;
         let ids: Vec<&ApplicationId> = holdings.iter().map(|h| &h.application_id).collect();
         let names: Vec<(ApplicationId, String, String, String)> = applications::table
             .select((
@@ -74,17 +78,30 @@ pub fn of_councils(conn: &mut DbConn, councils: &[CouncilId]) -> Result<Vec<Seat
             .filter(applications::id.eq_any(ids))
             .load(conn)?;
         for seat in &mut list {
-            let Some(h) = holdings.iter().find(|h| h.seat_id == seat.id) else {
-                continue;
-            };
-            if let Some((_, first, last, association)) =
-                names.iter().find(|n| n.0 == h.application_id)
+            let (application, confirmed, moving_up_to) =
+                if let Some(h) = holdings.iter().find(|h| h.seat_id == seat.id) {
+                    (
+                        &h.application_id,
+                        h.status == super::selection::HoldingStatus::Confirmed,
+                        None,
+                    )
+                } else if let Some(k) = kept.iter().find(|k| k.seat_id == seat.id) {
+                    (
+                        &k.application_id,
+                        k.confirmed,
+                        Some(k.offered_seat_id.clone()),
+                    )
+                } else {
+                    continue;
+                };
+            if let Some((_, first, last, association)) = names.iter().find(|n| &n.0 == application)
             {
                 seat.holder = Some(Holder {
-                    application_id: h.application_id.as_str().to_owned(),
+                    application_id: application.as_str().to_owned(),
                     name: format!("{first} {last}"),
                     association: association.clone(),
-                    confirmed: h.status == super::selection::HoldingStatus::Confirmed,
+                    confirmed,
+                    moving_up_to,
                 });
             }
         }

@@ -354,6 +354,67 @@ pub fn moved_from(
         .transpose()
 }
 
+/// Deputy seats kept for their deputies while those decide on moving up: for each open offer of
+/// a representative seat to a theme's deputy among `current` (`vacate`), the seat the deputy
+/// moved from, with whether they had confirmed it. Such a seat is theirs until they answer (see
+/// `api::selection::release_seat`), so it is neither a gap nor open to another call.
+pub fn kept_for_promotion(
+    conn: &mut DbConn,
+    current: &[Holding],
+) -> Result<Vec<KeptSeat>, AppError> {
+    let promoted: Vec<&Holding> = current
+        .iter()
+        .filter(|h| h.status == HoldingStatus::Offered && h.source == HoldingSource::Deputy)
+        .collect();
+    if promoted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let moved = seat_holders::table
+        .select((
+            HOLDING_COLUMNS,
+            seat_holders::answered_at,
+            seat_holders::ended_at,
+        ))
+        .filter(seat_holders::application_id.eq_any(promoted.iter().map(|h| &h.application_id)))
+        .filter(seat_holders::status.eq(HoldingStatus::Moved.as_str()))
+        .load::<(HoldingRow, Option<NaiveDateTime>, Option<NaiveDateTime>)>(conn)?
+        .into_iter()
+        .map(|(row, answered, ended)| Ok((holding(row)?, answered.is_some(), ended)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let mut kept = Vec::with_capacity(promoted.len());
+    for offer in promoted {
+        // The latest move, as `moved_from` takes it.
+        let latest = moved
+            .iter()
+            .filter(|(h, _, _)| h.application_id == offer.application_id)
+            .max_by(|a, b| (a.2, &a.0.id).cmp(&(b.2, &b.0.id)));
+        let Some((from, confirmed, _)) = latest else {
+            continue;
+        };
+        // A seat another holding fills is not kept (a change that filled it came first).
+        if current.iter().all(|h| h.seat_id != from.seat_id) {
+            kept.push(KeptSeat {
+                seat_id: from.seat_id.clone(),
+                application_id: offer.application_id.clone(),
+                confirmed: *confirmed,
+                offered_seat_id: offer.seat_id.clone(),
+            });
+        }
+    }
+    Ok(kept)
+}
+
+/// A deputy seat kept for its deputy, who is offered the theme's representative seat.
+#[derive(Debug, Clone)]
+pub struct KeptSeat {
+    pub seat_id: SeatId,
+    pub application_id: ApplicationId,
+    /// Whether the deputy had confirmed the kept seat before moving up.
+    pub confirmed: bool,
+    /// The representative seat offered to them.
+    pub offered_seat_id: SeatId,
+}
+
 /// Seats `moved`'s application again in the seat it moved from, as it held it before: with the
 /// same source, confirmed if it had confirmed, else offered with the same time to answer. A
 /// deputy who declined moving up keeps their seat.

@@ -17,6 +17,7 @@ db_tests!(
     a_run_cut_short_by_the_node_limit_says_so,
     a_computation_reads_one_snapshot_and_holds_no_write_lock,
     a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other,
+    a_kept_deputy_seat_is_no_gap_and_no_later_call_takes_it,
 );
 
 const THEMES: [&str; 8] = [
@@ -364,8 +365,9 @@ async fn a_whole_round_fills_every_seat(app: TestApp) {
     assert_eq!(sports_deputy["holder"]["application_id"], sports[3].0);
     assert_eq!(sports_deputy["holder"]["confirmed"], true);
 
-    // A vacancy: the pensioners' representative leaves; their deputy is proposed, and with no
-    // reserve the deputy seat becomes a gap.
+    // A vacancy: the pensioners' representative leaves; their deputy is proposed, and keeps the
+    // deputy seat until they answer. When they take the representative seat, with no reserve
+    // the deputy seat becomes a gap.
     let pensioners_rep = seats
         .json
         .as_array()
@@ -386,20 +388,29 @@ async fn a_whole_round_fills_every_seat(app: TestApp) {
     res.assert_status(200);
     assert_eq!(res.json["proposed"], apps[3].0);
     assert_eq!(res.json["deputy_seat_offered_to"], Value::Null);
-    let mine = local(&coverage(&app, &round).await, &round.council).clone();
-    let gaps: Vec<(String, String)> = mine["gaps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| {
-            (
-                g["theme"].as_str().unwrap().into(),
-                g["role"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let gaps = async || -> Vec<(String, String)> {
+        local(&coverage(&app, &round).await, &round.council)["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["theme"].as_str().unwrap().into(),
+                    g["role"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(gaps().await, [("culture".into(), "deputy".into())]);
+    let res = app
+        .post(&format!("/api/v1/applications/{}/confirm", apps[3].0))
+        .token(&apps[3].1)
+        .send()
+        .await;
+    res.assert_status(200);
+    assert_eq!(res.json["offered_to"], Value::Null, "{}", res.json);
     assert_eq!(
-        gaps,
+        gaps().await,
         [
             ("pensioners".into(), "deputy".into()),
             ("culture".into(), "deputy".into())
@@ -1082,4 +1093,127 @@ async fn a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other(app: Te
     assert_eq!(deputy_now["holder"]["confirmed"], true);
     let representative_now = sports_seat(&app, &round, "representative").await;
     assert_eq!(representative_now["holder"]["application_id"], apps[4].0);
+}
+
+/// The deputy seat kept for a deputy deciding on moving up is theirs meanwhile: it shows as held
+/// (with the seat they are offered), is no gap in coverage, cannot be vacated, and a call decided
+/// meanwhile does not fill it, so a deputy who then lets the offer lapse stays the deputy.
+async fn a_kept_deputy_seat_is_no_gap_and_no_later_call_takes_it(app: TestApp) {
+    let round = council(&app).await;
+    let (_, apps) = decided_sports_call(&app, &round, 4, 2).await;
+    let representative = sports_seat(&app, &round, "representative").await;
+    let deputy = sports_seat(&app, &round, "deputy").await;
+    app.post(&format!("/api/v1/applications/{}/confirm", apps[1].0))
+        .token(&apps[1].1)
+        .send()
+        .await
+        .assert_status(200);
+    app.post(&format!(
+        "/api/v1/seats/{}/vacate",
+        representative["id"].as_str().unwrap()
+    ))
+    .token(&round.secretary)
+    .json(json!({"reason": "Muutti pois kunnasta"}))
+    .send()
+    .await
+    .assert_status(200);
+
+    let kept = sports_seat(&app, &round, "deputy").await;
+    assert_eq!(kept["status"], "filled", "{kept}");
+    assert_eq!(kept["holder"]["application_id"], apps[1].0, "{kept}");
+    assert_eq!(kept["holder"]["confirmed"], true, "{kept}");
+    assert_eq!(
+        kept["holder"]["moving_up_to"], representative["id"],
+        "{kept}"
+    );
+    let offered = sports_seat(&app, &round, "representative").await;
+    assert_eq!(offered["holder"]["application_id"], apps[1].0);
+    assert_eq!(offered["holder"]["moving_up_to"], Value::Null);
+    let gaps = coverage(&app, &round).await;
+    let mine = local(&gaps, &round.council);
+    assert!(
+        mine["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["theme"] != "sports"),
+        "{mine}"
+    );
+    let members = app
+        .get(&format!("/api/v1/councils/{}/members", round.council))
+        .send()
+        .await;
+    let deputy_entry = members.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["seat_id"] == deputy["id"])
+        .unwrap_or_else(|| panic!("the kept seat is listed: {}", members.json))
+        .clone();
+    assert_eq!(deputy_entry["moving_up_to"], representative["id"]);
+    let res = app
+        .post(&format!(
+            "/api/v1/seats/{}/vacate",
+            deputy["id"].as_str().unwrap()
+        ))
+        .token(&round.secretary)
+        .json(json!({"reason": "Väärä paikka"}))
+        .send()
+        .await;
+    res.assert_problem(409);
+    assert!(
+        res.str("detail").contains("kept for its deputy"),
+        "{}",
+        res.json
+    );
+
+    // A call for sports and culture meanwhile: only the culture seats are open to it, although
+    // its sports applicant scores best.
+    let forms = [
+        (form(21, "sports", "woman", "either"), 5),
+        (form(22, "culture", "woman", "either"), 4),
+        (form(23, "culture", "man", "either"), 3),
+    ];
+    let (call2, apps2) = call_with(&app, &round, Some(&["sports", "culture"]), 2028, &forms).await;
+    let run = app
+        .post(&format!("/api/v1/calls/{call2}/selection-runs"))
+        .token(&round.secretary)
+        .json(json!({"constraints": {"gender_balance": null}}))
+        .send()
+        .await;
+    run.assert_status(201);
+    let assignments = run.json["assignments"].as_array().unwrap();
+    assert_eq!(assignments.len(), 2, "{}", run.json);
+    assert!(
+        assignments
+            .iter()
+            .all(|a| a["seat_id"] != deputy["id"] && a["application_id"] != apps2[0].0),
+        "{}",
+        run.json
+    );
+    assert!(
+        run.json["unfilled"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["seat_id"] != deputy["id"]),
+        "{}",
+        run.json
+    );
+    app.post(&format!("/api/v1/calls/{call2}/decision"))
+        .token(&round.secretary)
+        .json(json!({"selection_run_id": run.json["id"], "meeting_reference": "2/2028 § 3"}))
+        .send()
+        .await
+        .assert_status(200);
+
+    // The deputy lets the offer lapse: they hold the deputy seat again, confirmed as before, and
+    // the representative seat goes to the first call's reserve.
+    app.worker().housekeeping().await.unwrap();
+    let deputy_now = sports_seat(&app, &round, "deputy").await;
+    assert_eq!(deputy_now["holder"]["application_id"], apps[1].0);
+    assert_eq!(deputy_now["holder"]["confirmed"], true);
+    assert_eq!(deputy_now["holder"]["moving_up_to"], Value::Null);
+    let representative_now = sports_seat(&app, &round, "representative").await;
+    assert_eq!(representative_now["holder"]["application_id"], apps[2].0);
 }
