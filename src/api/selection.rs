@@ -218,7 +218,13 @@ pub struct ObjectiveView {
     /// The search proved that no assignment is better under the rule. When it is false, the
     /// search stopped at `search_node_limit` with the best assignment it had found.
     pub proven_optimal: bool,
+    /// Nodes of every search the run made, the relaxation probes' included: at most
+    /// `search_node_limit`.
     pub search_nodes: u64,
+    /// The selection is proven, but the node limit was reached before the smallest relaxation
+    /// of the rules was found, so none is named although seats are left empty.
+    #[serde(default)]
+    pub relaxations_cut_short: bool,
     /// The service's `selection.search_node_limit` when the run was made (runs stored before
     /// it was recorded ran with the default).
     #[serde(default = "default_node_limit")]
@@ -243,7 +249,7 @@ pub struct RunView {
     pub unfilled: Vec<Unfilled>,
     /// The smallest changes of the rules that would fill every seat with an eligible applicant;
     /// empty when the rules already do, or when the search was cut short (`proven_optimal`
-    /// false: it has not shown that the rules leave seats empty).
+    /// false: it has not shown that the rules leave seats empty; or `relaxations_cut_short`).
     pub relaxations: Vec<RelaxationView>,
     pub explanations: Vec<Explanation>,
     /// The published rule that orders equal outcomes.
@@ -726,6 +732,20 @@ fn run_view(
             },
         });
     }
+    if outcome.relaxations_cut_short {
+        let nodes = outcome.objective.search_nodes;
+        explanations.push(Explanation {
+            kind: "search_limit".into(),
+            seat_id: None,
+            application_id: None,
+            codes: vec!["search_limit".into(), "relaxation".into()],
+            text: Text3 {
+                fi: format!("Valinta on paras mahdollinen, mutta haku pysähtyi {nodes} vaiheen rajaan ennen kuin löytyi pienin sääntöjen muutos, jolla kaikki täytettävissä olevat paikat täyttyisivät."),
+                sv: format!("Urvalet är det bästa möjliga, men sökningen stannade vid gränsen på {nodes} steg innan den minsta ändring av reglerna som skulle fylla alla platser som kan fyllas hittades."),
+                en: format!("The selection is the best possible, but the search stopped at its limit of {nodes} steps before it found the smallest change of the rules that would fill every seat that can be filled."),
+            },
+        });
+    }
     if !outcome.objective.proven_optimal {
         let nodes = outcome.objective.search_nodes;
         explanations.push(Explanation {
@@ -762,6 +782,7 @@ fn run_view(
             lot_sum: outcome.objective.lot_sum,
             proven_optimal: outcome.objective.proven_optimal,
             search_nodes: outcome.objective.search_nodes,
+            relaxations_cut_short: outcome.relaxations_cut_short,
             search_node_limit: node_limit,
         },
         assignments,

@@ -862,6 +862,52 @@ async fn a_run_cut_short_by_the_node_limit_says_so(app: TestApp) {
             .all(|e| e["kind"] != "search_limit"),
         "{full}"
     );
+    assert_eq!(full["objective"]["relaxations_cut_short"], false);
+
+    // The limit bounds the whole run, relaxation probes included. The least limit at which the
+    // selection is proven is exactly what its search took, which leaves the probes nothing:
+    // the run says the relaxation was not found instead of naming none silently.
+    let total = full["objective"]["search_nodes"].as_u64().unwrap();
+    for limit in 2..=total {
+        let limited_app =
+            TestApp::start_with(app.backend, |c| c.selection.search_node_limit = limit)
+                .await
+                .unwrap();
+        let limited = run(&limited_app).await;
+        if limited["objective"]["proven_optimal"] == false {
+            continue;
+        }
+        assert_eq!(
+            limited["objective"]["relaxations_cut_short"], true,
+            "{limited}"
+        );
+        assert_eq!(limited["objective"]["search_nodes"], limit, "{limited}");
+        assert_eq!(limited["relaxations"], json!([]), "{limited}");
+        let holders = |run: &Value| -> Vec<(String, String)> {
+            run["assignments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| (a["name"].to_string(), a["role"].to_string()))
+                .collect()
+        };
+        assert_eq!(holders(&limited), holders(&full), "{limited}");
+        let explained = limited["explanations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "search_limit")
+            .unwrap_or_else(|| panic!("the cut-short probes are explained: {limited}"));
+        assert!(
+            explained["text"]["en"]
+                .as_str()
+                .unwrap()
+                .contains("before it found the smallest change of the rules"),
+            "{explained}"
+        );
+        return;
+    }
+    panic!("no limit below {total} proved the selection: the probes took no node");
 }
 
 /// How a selection run is stored (`Db::compute_then_write`): it reads one snapshot (a write

@@ -31,6 +31,7 @@ mod search;
 #[cfg(test)]
 mod tests;
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
@@ -53,9 +54,9 @@ const SCORE_CLAMP: i64 = 1_000_000;
 /// Limits that keep every packed objective inside `i128` with room for the row prices.
 pub const MAX_SEATS: usize = 2_000;
 pub const MAX_CANDIDATES: usize = 30_000;
-/// Search nodes before the search stops and reports its best as not proven optimal. Counted, not
-/// timed, so that the same input always gives the same output. The service's default
-/// `selection.search_node_limit`.
+/// Search nodes a run may take, its relaxation probes included; a selection search that reaches
+/// it stops and reports its best as not proven optimal. Counted, not timed, so that the same
+/// input always gives the same output. The service's default `selection.search_node_limit`.
 pub const DEFAULT_NODE_LIMIT: u64 = 20_000;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +137,7 @@ pub struct Instance<'a> {
     pub seated: &'a [Member<'a>],
     pub rules: Rules,
     pub seed: &'a str,
+    /// Search nodes the whole run may take (`DEFAULT_NODE_LIMIT`).
     pub node_limit: u64,
 }
 
@@ -174,6 +176,8 @@ pub struct Objective {
     pub lot_sum: u64,
     /// The search finished: no assignment is better under the rule.
     pub proven_optimal: bool,
+    /// Nodes of every search the run made: the selection's and the relaxation probes'. At most
+    /// `Instance::node_limit`.
     pub search_nodes: u64,
 }
 
@@ -256,6 +260,9 @@ pub struct Outcome {
     /// Empty when the rules fill every seat that has an eligible applicant; otherwise the
     /// smallest relaxation first.
     pub relaxations: Vec<Relaxation>,
+    /// The selection is proven but the rules leave seats empty, and the node limit was reached
+    /// before the smallest relaxation was found: `relaxations` is empty though one exists.
+    pub relaxations_cut_short: bool,
     /// Representatives and deputies that could be filled without the rules.
     pub fillable: (u32, u32),
 }
@@ -767,13 +774,24 @@ fn select_in_key_order(instance: &Instance<'_>) -> Result<Outcome, SelectionErro
         })
         .collect();
 
-    // A search cut short has not shown that the rules leave seats empty, and each relaxation
-    // probe is a further search as long: none are named then.
-    let relaxations = if (representatives, deputies) == fillable || !outcome.proven {
-        Vec::new()
-    } else {
-        relaxations(instance, fillable)?
+    // A search cut short has not shown that the rules leave seats empty: no relaxation is
+    // named then. The probes search what the node limit leaves.
+    let probe_limit = instance.node_limit.saturating_sub(outcome.nodes);
+    let probes = Probes {
+        instance,
+        fillable,
+        nodes_left: Cell::new(probe_limit),
     };
+    let (relaxations, relaxations_cut_short) =
+        if (representatives, deputies) == fillable || !outcome.proven {
+            (Vec::new(), false)
+        } else {
+            match relaxations(&probes) {
+                Ok(found) => (found, false),
+                Err(ProbeStop::NodeLimit) => (Vec::new(), true),
+                Err(ProbeStop::Invalid(e)) => return Err(e),
+            }
+        };
     Ok(Outcome {
         groups,
         left_out,
@@ -790,34 +808,69 @@ fn select_in_key_order(instance: &Instance<'_>) -> Result<Outcome, SelectionErro
                 .map(|&(app, _)| u64::from(prepared.lots[app as usize]))
                 .sum(),
             proven_optimal: outcome.proven,
-            search_nodes: outcome.nodes,
+            search_nodes: outcome.nodes + probe_limit - probes.nodes_left.get(),
         },
         lots: prepared.lots,
         relaxations,
+        relaxations_cut_short,
         fillable,
     })
 }
 
-/// Whether the rules fill what can be filled.
-fn fills_all(
-    instance: &Instance<'_>,
-    rules: Rules,
+/// The searches that name the smallest relaxation. Each asks whether some rules fill what can
+/// be filled; together they search at most the nodes the run's limit leaves after the selection,
+/// so that `Instance::node_limit` bounds the whole run.
+struct Probes<'i, 'a> {
+    instance: &'i Instance<'a>,
     fillable: (u32, u32),
-) -> Result<bool, SelectionError> {
-    let probe = Instance {
-        rules,
-        ..instance.clone()
-    };
-    let (_, outcome) = solve_core(&probe)?;
-    Ok(fills(&outcome.best) == fillable)
+    nodes_left: Cell<u64>,
+}
+
+/// Why the relaxation search ended without an answer.
+enum ProbeStop {
+    Invalid(SelectionError),
+    /// The run's node limit was reached before a probe was certain.
+    NodeLimit,
+}
+
+impl From<SelectionError> for ProbeStop {
+    fn from(e: SelectionError) -> Self {
+        Self::Invalid(e)
+    }
+}
+
+impl Probes<'_, '_> {
+    /// Whether `rules` fill what can be filled. Only the seat counts matter here: the probe
+    /// looks for any assignment worth more than every one that fills fewer seats, and stops at
+    /// the first.
+    fn fills_all(&self, rules: Rules) -> Result<bool, ProbeStop> {
+        let prepared = prepare(&Instance {
+            rules,
+            ..self.instance.clone()
+        })?;
+        let problem = &prepared.problem;
+        let outcome = search::search_above(
+            problem,
+            self.nodes_left.get(),
+            problem.floor_of_fills(self.fillable),
+        );
+        self.nodes_left.set(self.nodes_left.get() - outcome.nodes);
+        if fills(&outcome.best) == self.fillable {
+            Ok(true)
+        } else if outcome.proven {
+            Ok(false)
+        } else {
+            Err(ProbeStop::NodeLimit)
+        }
+    }
 }
 
 /// The smallest value in `lo..=hi` for which `works` holds, if any; `works` is monotone.
-fn smallest_working(
+fn smallest_working<E>(
     lo: u32,
     hi: u32,
-    mut works: impl FnMut(u32) -> Result<bool, SelectionError>,
-) -> Result<Option<u32>, SelectionError> {
+    mut works: impl FnMut(u32) -> Result<bool, E>,
+) -> Result<Option<u32>, E> {
     if lo > hi || !works(hi)? {
         return Ok(None);
     }
@@ -835,10 +888,8 @@ fn smallest_working(
 
 /// For each rule on its own, the least change that fills what can be filled; if none suffices
 /// alone, one combined change. Smallest first.
-fn relaxations(
-    instance: &Instance<'_>,
-    fillable: (u32, u32),
-) -> Result<Vec<Relaxation>, SelectionError> {
+fn relaxations(probes: &Probes<'_, '_>) -> Result<Vec<Relaxation>, ProbeStop> {
+    let instance = probes.instance;
     let rules = instance.rules;
     let mut per_association: BTreeMap<&str, u32> = BTreeMap::new();
     let members = instance
@@ -852,53 +903,41 @@ fn relaxations(
     let most_per_association = per_association.values().copied().max().unwrap_or(1);
     let most_per_municipality = (instance.candidates.len() + instance.seated.len()) as u32;
 
-    let association_change = |base: Rules| -> Result<Option<RuleChange>, SelectionError> {
+    let association_change = |base: Rules| -> Result<Option<RuleChange>, ProbeStop> {
         let from = base.max_seats_per_association;
         Ok(
             smallest_working(from + 1, most_per_association.max(from + 1), |k| {
-                fills_all(
-                    instance,
-                    Rules {
-                        max_seats_per_association: k,
-                        ..base
-                    },
-                    fillable,
-                )
+                probes.fills_all(Rules {
+                    max_seats_per_association: k,
+                    ..base
+                })
             })?
             .map(|to| RuleChange::AssociationLimit { from, to }),
         )
     };
-    let municipality_change = |base: Rules| -> Result<Option<RuleChange>, SelectionError> {
+    let municipality_change = |base: Rules| -> Result<Option<RuleChange>, ProbeStop> {
         let Some(from) = base.max_seats_per_municipality else {
             return Ok(None);
         };
         let found = smallest_working(from + 1, most_per_municipality.max(from + 1), |l| {
-            fills_all(
-                instance,
-                Rules {
-                    max_seats_per_municipality: Some(l),
-                    ..base
-                },
-                fillable,
-            )
+            probes.fills_all(Rules {
+                max_seats_per_municipality: Some(l),
+                ..base
+            })
         })?;
         Ok(found.map(|to| RuleChange::MunicipalityLimit { from, to: Some(to) }))
     };
-    let balance_change = |base: Rules| -> Result<Option<RuleChange>, SelectionError> {
+    let balance_change = |base: Rules| -> Result<Option<RuleChange>, ProbeStop> {
         let Some(from) = base.min_share.filter(|s| s.percent() > 0) else {
             return Ok(None);
         };
         // The largest share below `from` that works: search over "from − x".
         let found = smallest_working(1, from.percent(), |drop| {
             let share = from.percent() - drop;
-            fills_all(
-                instance,
-                Rules {
-                    min_share: (share > 0).then_some(Share(share)),
-                    ..base
-                },
-                fillable,
-            )
+            probes.fills_all(Rules {
+                min_share: (share > 0).then_some(Share(share)),
+                ..base
+            })
         })?;
         Ok(found.map(|drop| {
             let share = from.percent() - drop;
@@ -930,7 +969,7 @@ fn relaxations(
         max_seats_per_municipality: None,
         min_share: None,
     };
-    if !fills_all(instance, loosest, fillable)? {
+    if !probes.fills_all(loosest)? {
         return Ok(Vec::new()); // cannot happen: without rules every fillable seat fills
     }
     let mut current = loosest;
@@ -939,14 +978,10 @@ fn relaxations(
     if let Some(from) = rules.min_share.filter(|s| s.percent() > 0) {
         let found = smallest_working(0, from.percent(), |drop| {
             let share = from.percent() - drop;
-            fills_all(
-                instance,
-                Rules {
-                    min_share: (share > 0).then_some(Share(share)),
-                    ..current
-                },
-                fillable,
-            )
+            probes.fills_all(Rules {
+                min_share: (share > 0).then_some(Share(share)),
+                ..current
+            })
         })?
         .unwrap_or(from.percent());
         let share = from.percent() - found;
@@ -960,14 +995,10 @@ fn relaxations(
     }
     if let Some(from) = rules.max_seats_per_municipality {
         let to = smallest_working(from, most_per_municipality.max(from), |l| {
-            fills_all(
-                instance,
-                Rules {
-                    max_seats_per_municipality: Some(l),
-                    ..current
-                },
-                fillable,
-            )
+            probes.fills_all(Rules {
+                max_seats_per_municipality: Some(l),
+                ..current
+            })
         })?;
         current.max_seats_per_municipality = to;
         if to != Some(from) {
@@ -976,14 +1007,10 @@ fn relaxations(
     }
     let from = rules.max_seats_per_association;
     let to = smallest_working(from, current.max_seats_per_association, |k| {
-        fills_all(
-            instance,
-            Rules {
-                max_seats_per_association: k,
-                ..current
-            },
-            fillable,
-        )
+        probes.fills_all(Rules {
+            max_seats_per_association: k,
+            ..current
+        })
     })?
     .unwrap_or(current.max_seats_per_association);
     if to != from {

@@ -92,6 +92,16 @@ impl Column {
 }
 
 impl Problem {
+    /// The most an assignment that fills fewer than `representatives` and then `deputies` seats
+    /// can be worth: every one above it fills at least as many. (A deputy seat outweighs twice
+    /// the largest sum of holders' values, `tiers[1] = 2·spread + 1`.)
+    pub fn floor_of_fills(&self, (representatives, deputies): (u32, u32)) -> i128 {
+        let spread = (self.tiers[1] - 1) / 2;
+        i128::from(representatives) * self.tiers[0] + i128::from(deputies) * self.tiers[1]
+            - spread
+            - 1
+    }
+
     pub fn weight(&self, (app, role): Pick) -> i128 {
         self.tiers[role as usize] + self.apps[app as usize].value
     }
@@ -661,18 +671,34 @@ fn same_row(a: &Row, b: &Row) -> bool {
 
 /// Finds the assignment of highest value that keeps every capacity and every row.
 pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
+    search_from(problem, node_limit, None)
+}
+
+/// Finds an assignment worth more than `floor` that keeps every capacity and every row, or
+/// shows that none exists (`proven` with `best` worth no more than `floor`). The search takes
+/// only branches that could hold one and stops at the first it finds: for questions such as
+/// "can these rules fill every seat", where which assignment does it is of no interest.
+pub(super) fn search_above(problem: &Problem, node_limit: u64, floor: i128) -> SearchOutcome {
+    search_from(problem, node_limit, Some(floor))
+}
+
+fn search_from(problem: &Problem, node_limit: u64, floor: Option<i128>) -> SearchOutcome {
     let artificial = problem.artificial_value();
     // Nothing selected is the first incumbent when it keeps the rows. When the seated members
     // alone break the balance it does not, and only an assignment that mends it counts (the
-    // value −1 is below every real one); if none does, nothing is selected.
+    // value −1 is below every real one); if none does, nothing is selected. With a floor, an
+    // assignment worth the floor stands in, so that only better ones are searched for.
     let nothing = problem.column(Vec::new());
-    let mut incumbent = if nothing.meets_rows() {
-        nothing.clone()
-    } else {
-        Column {
+    let mut incumbent = match floor {
+        Some(floor) if floor >= nothing.value || !nothing.meets_rows() => Column {
+            value: floor,
+            ..nothing.clone()
+        },
+        _ if nothing.meets_rows() => nothing.clone(),
+        _ => Column {
             value: -1,
             ..nothing.clone()
-        }
+        },
     };
     let mut open_nodes = OpenNodes::default();
     open_nodes.push(Node {
@@ -696,6 +722,9 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
         bound: parent_bound,
     }) = open_nodes.pop()
     {
+        if floor.is_some_and(|floor| incumbent.value > floor) {
+            break; // found one above the floor: that was the question
+        }
         // A better assignment found since the parent was solved may settle this branch.
         if parent_bound < (incumbent.value + 1) << PRICE_BITS {
             continue;
@@ -956,7 +985,7 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
         }
     }
     SearchOutcome {
-        best: if incumbent.value < 0 {
+        best: if incumbent.value < 0 || floor.is_some_and(|floor| incumbent.value <= floor) {
             nothing
         } else {
             incumbent

@@ -372,13 +372,15 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     /// A search stopped by its node limit still answers with an assignment that keeps every
-    /// rule, no better than the optimum, and says so; where it finished, it is the optimum.
+    /// rule, no better than the optimum, and says so; where it finished, it is the optimum. The
+    /// limit bounds the whole run: relaxation probes that reach it name none and say so, and
+    /// those that finish within it name what an unlimited run names.
     #[test]
     fn a_search_stopped_at_its_node_limit_keeps_the_rules(
         groups in arb_groups(),
         candidates in arb_candidates(7),
         rules in arb_rules(),
-        node_limit in 1u64..=3,
+        node_limit in 1u64..=12,
     ) {
         let inst = Instance { node_limit, ..instance(&groups, &candidates, rules) };
         let outcome = select(&inst).unwrap();
@@ -396,6 +398,13 @@ proptest! {
         }
         if !outcome.objective.proven_optimal {
             prop_assert!(outcome.relaxations.is_empty());
+            prop_assert!(!outcome.relaxations_cut_short);
+        } else if outcome.relaxations_cut_short {
+            prop_assert!(outcome.relaxations.is_empty());
+            prop_assert_eq!(outcome.objective.search_nodes, node_limit);
+        } else {
+            let unlimited = select(&instance(&groups, &candidates, rules)).unwrap();
+            prop_assert_eq!(&outcome.relaxations, &unlimited.relaxations);
         }
     }
 }
