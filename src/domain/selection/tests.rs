@@ -286,6 +286,24 @@ fn arb_groups() -> impl Strategy<Value = Vec<SeatGroup>> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
+    /// A relaxation probe (`search_above`) answers what the exhaustive search answers: whether
+    /// the rules fill as many seats as could be filled without them.
+    #[test]
+    fn a_relaxation_probe_answers_as_an_exhaustive_search(
+        groups in arb_groups(),
+        candidates in arb_candidates(7),
+        rules in arb_rules(),
+    ) {
+        let inst = instance(&groups, &candidates, rules);
+        let fillable = select(&inst).unwrap().fillable;
+        let probes = Probes { instance: &inst, fillable, nodes_left: Cell::new(DEFAULT_NODE_LIMIT) };
+        let Ok(answer) = probes.fills_all(rules) else {
+            panic!("a small probe reached the node limit");
+        };
+        let (representatives, deputies, _, _) = exhaustive(&inst);
+        prop_assert_eq!(answer, (representatives, deputies) == fillable);
+    }
+
     #[test]
     fn the_optimum_equals_an_exhaustive_search(
         groups in arb_groups(),
