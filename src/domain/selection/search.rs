@@ -7,7 +7,9 @@
 //! group, then on an application's role),
 //! solving the open branch with the highest bound next, until no branch can beat the best
 //! assignment found. A bound is valid for any prices, so rounding them for the flow can only cost
-//! search time, never the optimum.
+//! search time, never the optimum. Below a branch, the picks that the priced flow's reduced costs
+//! show cannot be part of a better assignment are fixed (taken or left), so that the branches
+//! under it solve smaller networks.
 
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
@@ -214,6 +216,8 @@ impl Problem {
     }
 }
 
+/// Picks settled below a branch: by branching on one, or by reduced-cost fixing
+/// (`PricedNetwork::fixings`). Every assignment better than the incumbent there respects them.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Fixing {
     forced: Vec<Pick>,
@@ -242,6 +246,9 @@ struct PricedNetwork {
     /// Each application arc, and whether it passes a capped gender node (and so earns the
     /// bonus for filling the caps).
     app_arcs: Vec<(Pick, usize, bool)>,
+    /// For each application arc, the arcs a unit on it passes before it: the application's own,
+    /// its association's, its municipality's (`NONE` where the network has no such node).
+    chains: Vec<[usize; 3]>,
     forced: Vec<Pick>,
     bonus: i128,
     solved: bool,
@@ -315,10 +322,12 @@ impl PricedNetwork {
             };
         let sink = group_base + problem.group_caps.len();
         let mut net = FlowNetwork::new(sink + 1);
+        let mut municipality_arc = vec![NONE; problem.municipalities];
         if with_municipalities {
             for (m, &left) in municipality_left.iter().enumerate() {
                 if left > 0 {
-                    net.add_arc(source, municipality_base + m, left as u32, 0);
+                    municipality_arc[m] =
+                        net.add_arc(source, municipality_base + m, left as u32, 0);
                 }
             }
         }
@@ -372,32 +381,48 @@ impl PricedNetwork {
         // the parent directly. Fewer nodes make every search shorter.
         let mut association_used = vec![false; problem.associations];
         let mut app_arcs: Vec<(Pick, usize, bool)> = Vec::new();
+        let mut chains: Vec<[usize; 3]> = Vec::new();
         for (i, (a, open)) in problem.apps.iter().zip(&picks_open).enumerate() {
             if open.is_empty() {
                 continue;
             }
             let g = a.association as usize;
-            let parent = if live_in_association[g] == 1 {
-                association_parent(g)
+            let municipality = if with_municipalities {
+                municipality_arc[a.municipality as usize]
+            } else {
+                NONE
+            };
+            // The association's own arc is added below: its number replaces `g` then.
+            let (parent, association) = if live_in_association[g] == 1 {
+                (association_parent(g), NONE)
             } else {
                 association_used[g] = true;
-                Some(association_base + g)
+                (Some(association_base + g), g)
             };
             let Some(parent) = parent else {
                 continue;
             };
             if let [(pick, target, capped)] = open[..] {
                 app_arcs.push((pick, net.add_arc(parent, target, 1, 0), capped));
+                chains.push([NONE, association, municipality]);
                 continue;
             }
-            net.add_arc(parent, app_base + i, 1, 0);
+            let entry = net.add_arc(parent, app_base + i, 1, 0);
             for &(pick, target, capped) in open {
                 app_arcs.push((pick, net.add_arc(app_base + i, target, 1, 0), capped));
+                chains.push([entry, association, municipality]);
             }
         }
-        for (g, used) in association_used.iter().enumerate() {
-            if let (true, Some(parent)) = (*used, association_parent(g)) {
-                net.add_arc(parent, association_base + g, association_left[g] as u32, 0);
+        let mut association_arc = vec![NONE; problem.associations];
+        for (g, &used) in association_used.iter().enumerate() {
+            if used && let Some(parent) = association_parent(g) {
+                association_arc[g] =
+                    net.add_arc(parent, association_base + g, association_left[g] as u32, 0);
+            }
+        }
+        for chain in &mut chains {
+            if chain[1] != NONE {
+                chain[1] = association_arc[chain[1]];
             }
         }
         let mut gender_arcs = Vec::new();
@@ -419,6 +444,7 @@ impl PricedNetwork {
             source,
             sink,
             app_arcs,
+            chains,
             forced: fixing.forced.clone(),
             bonus,
             solved: false,
@@ -476,6 +502,58 @@ impl PricedNetwork {
         (problem.column(picks), gained + forced_value)
     }
 }
+
+impl PricedNetwork {
+    /// Reduced-cost fixing, after a solve whose priced value is `slack` (scaled) above the
+    /// least value that beats the incumbent. At the same prices, any other assignment of this
+    /// network weighs less by Σ |reduced cost| × |change| over the arcs
+    /// (`FlowNetwork::reduced_cost`), and one that keeps the rows weighs at least its value
+    /// (the prices are ≥ 0, the rows ≤ 0); so an assignment that beats the incumbent differs
+    /// from the flow by at most `slack` in that sum. Returned: the picks whose use would cost
+    /// more (forbidden below this branch), and the picks whose loss would (forced).
+    fn fixings(&self, slack: i128) -> (Vec<Pick>, Vec<Pick>) {
+        let mut forbid = Vec::new();
+        let mut force = Vec::new();
+        let cost = |arc: usize| self.net.reduced_cost(arc).unwrap_or(0);
+        for (i, (&(pick, arc, _), chain)) in self.app_arcs.iter().zip(&self.chains).enumerate() {
+            // An arc into an unreachable node never carries anything.
+            let Some(own) = self.net.reduced_cost(arc) else {
+                continue;
+            };
+            if self.net.flow(arc) > 0 {
+                // Dropping the pick lowers this arc by one.
+                if -own > slack {
+                    force.push(pick);
+                }
+                continue;
+            }
+            // Taking the pick raises this arc by one, and so every arc before it that carries
+            // nothing now; an application held in its other role gives that arc up instead.
+            let mut loss = own;
+            for &before in chain {
+                if before != NONE && self.net.flow(before) == 0 {
+                    loss += cost(before).max(0);
+                }
+            }
+            if chain[0] != NONE && self.net.flow(chain[0]) > 0 {
+                // The application's picks are next to each other in `app_arcs`.
+                let held = self.app_arcs[i.saturating_sub(1)..(i + 2).min(self.app_arcs.len())]
+                    .iter()
+                    .find(|&&(other, arc, _)| other.0 == pick.0 && self.net.flow(arc) > 0);
+                if let Some(&(_, arc, _)) = held {
+                    loss += -cost(arc).min(0);
+                }
+            }
+            if loss > slack {
+                forbid.push(pick);
+            }
+        }
+        (forbid, force)
+    }
+}
+
+/// No arc (in `PricedNetwork::chains`).
+const NONE: usize = usize::MAX;
 
 /// The (group, gender) node a holder passes through: women 0, men 1, others none.
 fn gender_slot(counted: Counted) -> Option<usize> {
@@ -775,6 +853,8 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
         // over the prices tried, and never above the parent's (a branch only removes choices).
         let mut bound = parent_bound;
         let mut phase_one = true;
+        // The priced value of the last solve, whose flow the network holds.
+        let mut last_priced = 0;
         let open = loop {
             let master_columns: Vec<MasterColumn> = columns
                 .iter()
@@ -840,6 +920,7 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
             }
             // A valid bound for any prices: nothing here beats the incumbent.
             bound = bound.min(priced_value);
+            last_priced = priced_value;
             if bound < (incumbent.value + 1) << PRICE_BITS {
                 break None;
             }
@@ -949,6 +1030,26 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
             continue;
         }
 
+        // Reduced-cost fixing by the last flow: what would lose more than the bound's lead over
+        // the incumbent is settled for the whole subtree, and the children's networks are the
+        // smaller for it.
+        let mut child_fixing = fixing.clone();
+        if let Some((solved, net)) = &network
+            && *solved == fixing
+        {
+            let (forbid, force) = net.fixings(last_priced - ((incumbent.value + 1) << PRICE_BITS));
+            child_fixing.forbidden.extend(forbid);
+            child_fixing.forced.extend(force);
+        }
+        let refixed = child_fixing != fixing;
+        let child_columns = |columns: &[Column]| -> Vec<Column> {
+            columns
+                .iter()
+                .filter(|c| !refixed || child_fixing.admits(c))
+                .cloned()
+                .collect()
+        };
+
         // A count branch already taken here is not taken again (the master's rounding could
         // otherwise ask for it): the single-application branching below takes over.
         let new_branch =
@@ -962,13 +1063,14 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
         if let Some((target, count)) = new_branch {
             let at_most = count.floor() as i64;
             let [below, above] = count_rows(target, at_most);
+            let pool = child_columns(&columns);
             let child = |row: Row| {
                 let mut extra = extra.clone();
                 extra.push(row);
                 Node {
-                    fixing: fixing.clone(),
+                    fixing: child_fixing.clone(),
                     extra,
-                    columns: columns.clone(),
+                    columns: pool.clone(),
                     bound,
                 }
             };
@@ -983,15 +1085,25 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
             continue;
         }
 
-        let Some((pick, share)) = branching_pick(&fixing, &columns, &solution, &priced_best) else {
+        let Some((pick, share)) = branching_pick(&child_fixing, &columns, &solution, &priced_best)
+        else {
+            // Nothing to branch on but what the fixing settled: solve the branch again with it.
+            if refixed {
+                open_nodes.push(Node {
+                    columns: child_columns(&columns),
+                    fixing: child_fixing,
+                    extra,
+                    bound,
+                });
+            }
             continue;
         };
-        let (with, without): (Vec<Column>, Vec<Column>) = columns
+        let (with, without): (Vec<Column>, Vec<Column>) = child_columns(&columns)
             .into_iter()
             .partition(|c| c.picks.binary_search(&pick).is_ok());
-        let mut forced = fixing.clone();
+        let mut forced = child_fixing.clone();
         forced.forced.push(pick);
-        let mut forbidden = fixing;
+        let mut forbidden = child_fixing;
         forbidden.forbidden.insert(pick);
         let force_child = Node {
             fixing: forced,
@@ -1025,9 +1137,9 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
     }
 }
 
-/// The pick to branch on: the one whose weight in the master's mix is most fractional; if the
-/// mix is a single assignment, one where the priced flow disagrees with it. Returned with its
-/// weight in the mix.
+/// The pick to branch on, among those `fixing` leaves open: the one whose weight in the master's
+/// mix is most fractional; if the mix is a single assignment, one where the priced flow disagrees
+/// with it. Returned with its weight in the mix.
 fn branching_pick(
     fixing: &Fixing,
     columns: &[Column],
@@ -1043,9 +1155,10 @@ fn branching_pick(
             *shares.entry(*pick).or_default() += weight;
         }
     }
+    let fixed = |p: &Pick| fixing.forced.contains(p) || fixing.forbidden.contains(p);
     let fractional = shares
         .iter()
-        .filter(|(_, s)| !is_whole(**s))
+        .filter(|(p, s)| !is_whole(**s) && !fixed(p))
         .min_by(|(pa, sa), (pb, sb)| {
             let da = (**sa - 0.5).abs();
             let db = (**sb - 0.5).abs();
@@ -1061,7 +1174,7 @@ fn branching_pick(
         v.sort_unstable();
         v
     };
-    let free = |p: &&Pick| !fixing.forced.contains(p);
+    let free = |p: &&Pick| !fixed(p);
     let pick = priced_best
         .picks
         .iter()
@@ -1196,5 +1309,143 @@ mod tests {
             fractional_count(&mix, &roles, &themes).map(|(c, _)| (c.group, c.other)),
             Some((None, None))
         );
+    }
+
+    /// Every assignment of the network (caps of groups, associations and municipalities, one
+    /// pick per application), by brute force.
+    fn assignments(p: &Problem) -> Vec<Vec<Pick>> {
+        let n = p.apps.len();
+        let mut all = Vec::new();
+        for code in 0..3usize.pow(n as u32) {
+            let mut picks = Vec::new();
+            let mut c = code;
+            for i in 0..n {
+                let choice = c % 3;
+                c /= 3;
+                if choice > 0 {
+                    let role = (choice - 1) as u8;
+                    if p.apps[i].groups[role as usize].is_none() {
+                        picks.clear();
+                        break;
+                    }
+                    picks.push((i as u32, role));
+                }
+                if i == n - 1 {
+                    all.push(picks.clone());
+                }
+            }
+        }
+        let fits = |picks: &[Pick]| {
+            let mut groups = vec![0u32; p.group_caps.len()];
+            let mut associations = vec![0u32; p.associations];
+            let mut municipalities = vec![0u32; p.municipalities];
+            for &(app, role) in picks {
+                let a = &p.apps[app as usize];
+                groups[a.groups[role as usize].unwrap() as usize] += 1;
+                associations[a.association as usize] += 1;
+                municipalities[a.municipality as usize] += 1;
+            }
+            groups.iter().zip(&p.group_caps).all(|(n, c)| n <= c)
+                && associations
+                    .iter()
+                    .zip(&p.association_caps)
+                    .all(|(n, c)| n <= c)
+                && p.municipality_caps
+                    .as_ref()
+                    .is_none_or(|caps| municipalities.iter().zip(caps).all(|(n, c)| n <= c))
+        };
+        all.sort();
+        all.dedup();
+        all.into_iter().filter(|picks| fits(picks)).collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 400, ..Default::default() })]
+
+        /// Reduced-cost fixing is sound: every assignment whose priced value is within the slack
+        /// of the priced flow's (every one that could beat an incumbent that far below) uses no
+        /// forbidden pick and every forced one; and the priced flow is the best priced value,
+        /// solved from zero or re-optimised from a flow at other prices.
+        #[test]
+        fn fixing_by_reduced_cost_keeps_every_assignment_within_the_slack(
+            apps in proptest::collection::vec(
+                (
+                    proptest::option::of(0u16..2),
+                    proptest::option::of(2u16..4),
+                    0u32..4,
+                    0u32..3,
+                    0i128..40,
+                ),
+                1..8,
+            ),
+            group_caps in proptest::collection::vec(0u32..3, 4),
+            association_caps in proptest::collection::vec(1u32..3, 4),
+            municipality_caps in proptest::option::of(proptest::collection::vec(1u32..4, 3)),
+            rows in proptest::collection::vec(
+                (0u8..2, proptest::option::of(0u16..4), -3i64..4, -3i64..4, -2i64..3, 0i128..(1 << 28)),
+                0..4,
+            ),
+            threshold in 0usize..64,
+            warm in proptest::option::of(proptest::collection::vec(0i128..(1 << 28), 4)),
+        ) {
+            let counted = [Counted::Woman, Counted::Man, Counted::Neither];
+            let p = Problem {
+                group_caps,
+                apps: apps
+                    .iter()
+                    .map(|&(rep, dep, association, gender, value)| App {
+                        groups: [rep, dep],
+                        association,
+                        // Associations nest inside municipalities.
+                        municipality: association % 3,
+                        counted: counted[gender as usize],
+                        value,
+                    })
+                    .collect(),
+                associations: 4,
+                association_caps,
+                municipalities: 3,
+                municipality_caps,
+                tiers: [1 << 12, 1 << 8],
+                rows: Vec::new(),
+                seated: [[0; 2]; 2],
+            };
+            let (rows, prices): (Vec<Row>, Vec<i128>) = rows
+                .iter()
+                .map(|&(role, group, woman, man, rhs, price)| {
+                    (Row { role, group, other: None, woman, man, rhs }, price)
+                })
+                .unzip();
+            let priced = |picks: &[Pick]| -> i128 {
+                let rows_part: i128 = rows.iter().zip(&prices).map(|(row, price)| {
+                    let lhs: i64 = picks.iter().map(|&pick| p.row_coefficient(row, pick)).sum();
+                    price * i128::from(lhs - row.rhs)
+                }).sum();
+                (picks.iter().map(|&pick| p.weight(pick)).sum::<i128>() << PRICE_BITS) - rows_part
+            };
+            let mut net = PricedNetwork::build(&p, &Fixing::default(), false).unwrap();
+            if let Some(warm) = warm {
+                // Solved before at other prices: the flow is re-optimised from that one.
+                net.solve(&p, &rows, &warm[..rows.len()]);
+            }
+            let (column, flow_value) = net.solve(&p, &rows, &prices);
+            let best = flow_value + rows.iter().zip(&prices).map(|(r, q)| q * i128::from(r.rhs)).sum::<i128>();
+            let all = assignments(&p);
+            let values: Vec<i128> = all.iter().map(|picks| priced(picks)).collect();
+            proptest::prop_assert_eq!(values.iter().copied().max(), Some(best));
+            proptest::prop_assert_eq!(priced(&column.picks), best);
+            // A slack that reaches exactly some assignment's priced value.
+            let mut levels = values.clone();
+            levels.sort_unstable();
+            levels.dedup();
+            let slack = best - levels[levels.len() - 1 - threshold % levels.len()];
+            let (forbid, force) = net.fixings(slack);
+            for (picks, &value) in all.iter().zip(&values) {
+                if value >= best - slack {
+                    proptest::prop_assert!(forbid.iter().all(|f| !picks.contains(f)), "{picks:?} {forbid:?}");
+                    proptest::prop_assert!(force.iter().all(|f| picks.contains(f)), "{picks:?} {force:?}");
+                }
+            }
+        }
     }
 }
