@@ -564,6 +564,25 @@ fn gender_slot(counted: Counted) -> Option<usize> {
     }
 }
 
+/// Prices (scaled) for the rows that `broken` (an assignment's row values) breaks, each high
+/// enough that meeting it outweighs any difference between two applications' scores and lots,
+/// capped; the rows it keeps get none. Seats weigh far more (`Problem::tiers`), so a flow at
+/// these prices still fills what it can, and then keeps those rows where it can.
+fn rows_over_scores(problem: &Problem, rows: &[Row], broken: &[i64], cap: i128) -> Vec<i128> {
+    let values = problem.apps.iter().map(|a| a.value);
+    let spread = values.clone().max().unwrap_or(0) - values.min().unwrap_or(0) + 1;
+    rows.iter()
+        .zip(broken)
+        .map(|(row, &value)| {
+            if value <= 0 {
+                return 0;
+            }
+            let unit = row.woman.abs().min(row.man.abs()).max(1);
+            (((2 * spread) << PRICE_BITS) / i128::from(unit)).min(cap)
+        })
+        .collect()
+}
+
 /// A price rounded to the flow's fixed point, capped.
 fn scaled_price(price: f64, cap: i128) -> i128 {
     let scaled = (price * (1u64 << PRICE_BITS) as f64).round();
@@ -855,6 +874,8 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
         let mut phase_one = true;
         // The priced value of the last solve, whose flow the network holds.
         let mut last_priced = 0;
+        // At the root, whether the second solve is still to be priced to meet the rows.
+        let mut root_start = nodes == 1;
         let open = loop {
             let master_columns: Vec<MasterColumn> = columns
                 .iter()
@@ -883,8 +904,21 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
                     master::solve(rows.len(), &zero_valued, -1).prices
                 })
                 .filter(|prices| prices.iter().any(|&p| p > 0.0));
-            let prices: Vec<i128> = match &feasibility_prices {
-                Some(phase_one) => {
+            // At the root, the master's first mix is of the empty assignment (which keeps every
+            // row) and the unpriced optimum: its prices weigh each row against whole seats, and
+            // the next flows swing far from the answer and back, most of the root's work.
+            // Instead, the second solve prices each row the unpriced optimum breaks above any
+            // difference of score, and below a seat: its assignment fills the same seats and
+            // leans the other way (to the gender the first lacks, wherever it can), and the
+            // master's next mix is of two full assignments.
+            let start_prices = (root_start && feasibility_prices.is_none() && columns.len() == 2)
+                .then(|| rows_over_scores(problem, &rows, &master_rows[1], price_cap))
+                .filter(|prices| prices.iter().any(|&p| p > 0));
+            root_start &= columns.len() < 2;
+            let started = start_prices.is_some();
+            let prices: Vec<i128> = match (&feasibility_prices, start_prices) {
+                (_, Some(prices)) => prices,
+                (Some(phase_one), None) => {
                     let top = phase_one.iter().copied().fold(0.0, f64::max);
                     phase_one
                         .iter()
@@ -892,7 +926,7 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
                         .map(|p| p.clamp(0, price_cap))
                         .collect()
                 }
-                None => solution
+                (None, None) => solution
                     .prices
                     .iter()
                     .map(|&p| scaled_price(p, price_cap))
@@ -933,7 +967,7 @@ pub(super) fn search(problem: &Problem, node_limit: u64) -> SearchOutcome {
                     .sum::<f64>()
                 - solution.value;
             let tolerance = 1e-9 * solution.value.abs().max(1.0);
-            let helps = feasibility_prices.is_some() || reduced > tolerance;
+            let helps = feasibility_prices.is_some() || started || reduced > tolerance;
             if helps && known.insert(column.picks.clone()) {
                 columns.push(column);
                 master_rows.push(column_rows);
@@ -1309,6 +1343,51 @@ mod tests {
             fractional_count(&mix, &roles, &themes).map(|(c, _)| (c.group, c.other)),
             Some((None, None))
         );
+    }
+
+    /// The root's start prices: none for a row the assignment keeps; for one it breaks, enough
+    /// that the flow keeps it before it weighs scores, and still fills every seat.
+    #[test]
+    fn start_prices_meet_the_rows_and_still_fill_the_seats() {
+        // Two representative seats; three men outscore two women.
+        let mut p = problem(&[
+            ([Some(0), None], Counted::Man),
+            ([Some(0), None], Counted::Man),
+            ([Some(0), None], Counted::Woman),
+            ([Some(0), None], Counted::Woman),
+            ([Some(0), None], Counted::Man),
+        ]);
+        p.group_caps = vec![2, 0, 0];
+        for (app, value) in p.apps.iter_mut().zip([90, 80, 20, 30, 70]) {
+            app.value = value;
+        }
+        // At least 40 % of women and of men among the representatives.
+        let women = Row {
+            role: REPRESENTATIVE,
+            group: None,
+            other: None,
+            woman: -60,
+            man: 40,
+            rhs: 0,
+        };
+        let men = Row {
+            woman: 40,
+            man: -60,
+            ..women
+        };
+        let rows = [women, men];
+        let mut net = PricedNetwork::build(&p, &Fixing::default(), false).unwrap();
+        let (unpriced, _) = net.solve(&p, &rows, &[0, 0]);
+        assert_eq!(*unpriced.picks, [(0, REPRESENTATIVE), (1, REPRESENTATIVE)]);
+        let broken = p.row_values(&rows, &unpriced.picks);
+        assert_eq!(broken, vec![80, -120]);
+        let prices = rows_over_scores(&p, &rows, &broken, i128::MAX >> 8);
+        assert_eq!(prices[1], 0);
+        assert!(prices[0] > 0);
+        let (leaning, _) = net.solve(&p, &rows, &prices);
+        // Both seats, to the women whatever their scores: the row it broke is kept.
+        assert_eq!(*leaning.picks, [(2, REPRESENTATIVE), (3, REPRESENTATIVE)]);
+        assert!(p.row_values(&rows, &leaning.picks)[0] <= 0);
     }
 
     /// Every assignment of the network (caps of groups, associations and municipalities, one
