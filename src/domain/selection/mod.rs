@@ -43,8 +43,10 @@ use super::application::{Gender, RolePreference};
 use super::seat_plan::SeatRole;
 use super::theme::ThemeArea;
 
-/// Changes whenever the same input could give a different output.
-pub const ALGORITHM_VERSION: &str = "jane-seats/branch-and-price/3";
+/// Changes whenever the same input could give a different output. 4: the search branches on a
+/// theme's women and men before one group's; the objective is the same, but where the balance
+/// rule leaves a choice, which holders of a theme sit as representatives can differ from 3.
+pub const ALGORITHM_VERSION: &str = "jane-seats/branch-and-price/4";
 
 /// Scores are compared in units of 0.0001.
 const SCORE_QUANTUM: f64 = 10_000.0;
@@ -357,6 +359,7 @@ fn balance_rows(share: Option<Share>, groups: &[SeatGroup], seated: Balance) -> 
         rows.push(search::Row {
             role: r,
             group: None,
+            other: None,
             woman: -(100 - p),
             man: p,
             rhs: (100 - p) * women - p * men,
@@ -364,6 +367,7 @@ fn balance_rows(share: Option<Share>, groups: &[SeatGroup], seated: Balance) -> 
         rows.push(search::Row {
             role: r,
             group: None,
+            other: None,
             woman: p,
             man: -(100 - p),
             rhs: (100 - p) * men - p * women,

@@ -427,6 +427,83 @@ proptest! {
     }
 }
 
+/// Mostly applicants open to either role, mostly men, in themes with seats of both roles, and
+/// a balance rule that binds: the master then mixes assignments that move women between a
+/// theme's two groups, and the search branches on a theme's counts (and fixes by reduced cost).
+fn arb_either_candidate(index: usize) -> impl Strategy<Value = Candidate> {
+    (
+        0..3usize,
+        prop_oneof![
+            1 => Just(RolePreference::Representative),
+            1 => Just(RolePreference::Deputy),
+            4 => Just(RolePreference::Either),
+        ],
+        prop_oneof![
+            Just("a1"),
+            Just("a2"),
+            Just("b1"),
+            Just("b2"),
+            Just("c1"),
+            Just("c2"),
+            Just("d1")
+        ],
+        prop_oneof![
+            2 => Just(Gender::Woman),
+            4 => Just(Gender::Man),
+            1 => Just(Gender::Undisclosed),
+        ],
+        prop_oneof![
+            1 => Just(None),
+            6 => (-4i32..=4).prop_map(|s| Some(f64::from(s) / 4.0)),
+        ],
+    )
+        .prop_map(move |(theme, preference, association, gender, score)| {
+            candidate(
+                &format!("app-{index}"),
+                THREE_THEMES[theme],
+                preference,
+                association,
+                gender,
+                score,
+            )
+        })
+}
+
+const THREE_THEMES: [ThemeArea; 3] = [ThemeArea::Sports, ThemeArea::Culture, ThemeArea::Hobbies];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_optimum_equals_an_exhaustive_search_when_the_balance_binds_across_roles(
+        seats in (1u32..=2, 1u32..=2, 0u32..=1, 0u32..=1, 0u32..=1, 0u32..=1),
+        candidates in (6usize..=9).prop_flat_map(|n| (0..n).map(arb_either_candidate).collect::<Vec<_>>()),
+        association_limit in 1u32..=2,
+        municipality_limit in prop_oneof![Just(None), (2u32..=3).prop_map(Some)],
+        share in prop_oneof![Just(Share(40)), Just(Share(50)), Just(Share(34))],
+        seed in "[a-z]{0,4}",
+    ) {
+        let (r1, d1, r2, d2, r3, d3) = seats;
+        let groups = groups(&[
+            (THREE_THEMES[0], r1, d1),
+            (THREE_THEMES[1], r2, d2),
+            (THREE_THEMES[2], r3, d3),
+        ]);
+        let rules = Rules {
+            max_seats_per_association: association_limit,
+            max_seats_per_municipality: municipality_limit,
+            min_share: Some(share),
+        };
+        let mut inst = instance(&groups, &candidates, rules);
+        inst.seed = &seed;
+        let outcome = select(&inst).unwrap();
+        prop_assert!(outcome.objective.proven_optimal);
+        prop_assert_eq!(key_of(&outcome), exhaustive(&inst));
+        let assignment = assignment_of(&inst, &outcome);
+        prop_assert!(keeps_rules(&inst, &assignment), "{:?}", outcome);
+    }
+}
+
 /// Three themes of one representative and one deputy; a woman for children's representative
 /// only (score 4), a woman (5) for pensioners and a man (5) for sports, either role. Three
 /// representatives would be two women and a man (a third men, under 40 %), and one deputy alone
