@@ -34,6 +34,9 @@ pub struct SelectionConfig {
     /// Search nodes a selection run may take before it answers with its best assignment found,
     /// marked not proven optimal. Counted, not timed, so the same input gives the same output.
     pub search_node_limit: u64,
+    /// Selection runs solved at once by this instance; further runs wait for one to end. A
+    /// solve keeps a core busy, so more at once than there are cores only slows every request.
+    pub max_concurrent_runs: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -156,6 +159,12 @@ impl Config {
             return Err((
                 "selection.search_node_limit",
                 "must be between 1 and 10000000".into(),
+            ));
+        }
+        if !(1..=64).contains(&self.selection.max_concurrent_runs) {
+            return Err((
+                "selection.max_concurrent_runs",
+                "must be between 1 and 64".into(),
             ));
         }
         let url = url::Url::parse(&self.server.public_url).map_err(|e| {
@@ -299,6 +308,8 @@ mod tests {
         );
         let err = with("[selection]\nsearch_node_limit = 0").unwrap_err().0;
         assert!(err.contains("`selection.search_node_limit`"), "{err}");
+        let err = with("[selection]\nmax_concurrent_runs = 0").unwrap_err().0;
+        assert!(err.contains("`selection.max_concurrent_runs`"), "{err}");
     }
 
     #[test]

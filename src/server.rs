@@ -63,6 +63,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config: Arc::new(config.clone()),
         templates: templates.clone(),
         limits: Arc::new(RateLimits::from_config(&config.rate_limit)),
+        selection_runs: Arc::new(tokio::sync::Semaphore::new(
+            config.selection.max_concurrent_runs as usize,
+        )),
     };
     let (stop_sender, stop_signal) = watch::channel(false);
     let sender = config

@@ -44,6 +44,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub templates: Arc<Templates>,
     pub limits: Arc<limits::RateLimits>,
+    /// One permit per selection run being solved (`selection.max_concurrent_runs`).
+    pub selection_runs: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {

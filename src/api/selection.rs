@@ -868,6 +868,14 @@ pub async fn create_run(
     let id = id.into_inner();
     let Json(body, _) = body;
     let rules = body.constraints.rules()?;
+    // At most `selection.max_concurrent_runs` solves at once; others wait here, holding nothing.
+    // The permit goes with the solve, so a client that gives up does not free it early.
+    let permit = state
+        .selection_runs
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("selection runs closed: {e}")))?;
     let now = state.now();
     let node_limit = state.config.selection.search_node_limit;
     let constraints_json = json!(body.constraints);
@@ -877,6 +885,7 @@ pub async fn create_run(
     let view = state
         .db
         .blocking(move |db| {
+            let _solving = permit;
             db.compute_then_write(
                 |conn| {
                     let call = reviewing_call(conn, &id, &staff, now)?;

@@ -18,6 +18,7 @@ db_tests!(
     a_computation_reads_one_snapshot_and_holds_no_write_lock,
     a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other,
     a_kept_deputy_seat_is_no_gap_and_no_later_call_takes_it,
+    a_run_waits_while_every_solving_slot_is_taken,
 );
 
 const THEMES: [&str; 8] = [
@@ -1262,4 +1263,37 @@ async fn a_kept_deputy_seat_is_no_gap_and_no_later_call_takes_it(app: TestApp) {
     assert_eq!(deputy_now["holder"]["moving_up_to"], Value::Null);
     let representative_now = sports_seat(&app, &round, "representative").await;
     assert_eq!(representative_now["holder"]["application_id"], apps[2].0);
+}
+
+/// Runs beyond `selection.max_concurrent_runs` wait for a slot instead of solving at once: with
+/// the only slot held, a run neither answers nor stores anything; once it is freed, the run goes
+/// on and is stored.
+async fn a_run_waits_while_every_solving_slot_is_taken(app: TestApp) {
+    let app = TestApp::start_with(app.backend, |c| c.selection.max_concurrent_runs = 1)
+        .await
+        .unwrap();
+    let round = council(&app).await;
+    let forms = [
+        (form(1, "sports", "woman", "either"), 5),
+        (form(2, "sports", "man", "either"), 4),
+    ];
+    let (call, _) = call_with(&app, &round, Some(&["sports"]), 2027, &forms).await;
+    let held = app.selection_runs.clone().acquire_owned().await.unwrap();
+    let run = app
+        .post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.secretary)
+        .json(json!({"seed": "a", "constraints": {"gender_balance": null}}))
+        .send();
+    tokio::pin!(run);
+    tokio::select! {
+        res = &mut run => panic!("a run solved while every slot was taken: {}", res.text()),
+        () = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+    }
+    assert_eq!(app.count("selection_runs").await, 0);
+    drop(held);
+    let res = run.await;
+    res.assert_status(201);
+    assert_eq!(res.json["assignments"].as_array().unwrap().len(), 2);
+    assert_eq!(app.count("selection_runs").await, 1);
+    assert_eq!(app.selection_runs.available_permits(), 1);
 }

@@ -267,6 +267,8 @@ pub struct TestApp {
     pub db: Db,
     pub config: Config,
     pub templates: Arc<Templates>,
+    /// The app's selection-run permits, for tests that hold them.
+    pub selection_runs: Arc<tokio::sync::Semaphore>,
     server: actix_test::TestServer,
     // Dropped last: the server and pool must go before the database.
     _database: TestDatabase,
@@ -297,6 +299,9 @@ impl TestApp {
                 .expect("test database opens")
         };
         let templates = Arc::new(Templates::new());
+        let selection_runs = Arc::new(tokio::sync::Semaphore::new(
+            config.selection.max_concurrent_runs as usize,
+        ));
         let state = AppState {
             db: db.clone(),
             clock: clock.clone() as Arc<dyn Clock>,
@@ -305,6 +310,7 @@ impl TestApp {
             limits: Arc::new(jane_seats::api::limits::RateLimits::from_config(
                 &config.rate_limit,
             )),
+            selection_runs: selection_runs.clone(),
         };
         let metrics = web::Data::new(Metrics::new());
         let server = actix_test::start(move || api::app(state.clone(), metrics.clone()));
@@ -314,6 +320,7 @@ impl TestApp {
             db,
             config,
             templates,
+            selection_runs,
             server,
             _database: database,
         })
