@@ -868,6 +868,14 @@ pub async fn create_run(
     let id = id.into_inner();
     let Json(body, _) = body;
     let rules = body.constraints.rules()?;
+    // A run that would be refused is refused at once, not after the solves ahead of it.
+    {
+        let (id, staff, now) = (id.clone(), staff.clone(), state.now());
+        state
+            .db
+            .run(move |conn| reviewing_call(conn, &id, &staff, now).map(drop))
+            .await?;
+    }
     // At most `selection.max_concurrent_runs` solves at once; others wait here, holding nothing.
     // The permit goes with the solve, so a client that gives up does not free it early.
     let permit = state
@@ -1686,31 +1694,26 @@ pub fn release_seat(
     if !store::end_or_confirm(conn, &holding.id, status, Some(reason), now)? {
         return Err(AppError::Conflict("the seat changed meanwhile".into()));
     }
-    let kept_seat = if is_promotion_offer(holding)
+    let mut kept_seat = None;
+    if is_promotion_offer(holding)
         && matches!(status, HoldingStatus::Declined | HoldingStatus::Lapsed)
+        && let Some((moved, confirmed)) = store::kept_seat_of(conn, &holding.application_id)?
     {
-        match store::moved_from(conn, &holding.application_id)? {
-            Some((moved, confirmed)) if store::current_of_seat(conn, &moved.seat_id)?.is_none() => {
-                store::seat_again(
-                    conn,
-                    &moved,
-                    confirmed,
-                    "did not take the representative seat",
-                    now,
-                )?;
-                store::set_outcome(
-                    conn,
-                    &holding.application_id,
-                    SeatRole::Deputy.as_str(),
-                    None,
-                )?;
-                Some(moved.seat_id)
-            }
-            _ => None,
-        }
-    } else {
-        None
-    };
+        store::seat_again(
+            conn,
+            &moved,
+            confirmed,
+            "did not take the representative seat",
+            now,
+        )?;
+        store::set_outcome(
+            conn,
+            &holding.application_id,
+            SeatRole::Deputy.as_str(),
+            None,
+        )?;
+        kept_seat = Some(moved.seat_id);
+    }
     let offered_to = offer_vacant(conn, templates, config, &call, &seat, &before, reason, now)?;
     Ok(Released {
         offered_to,
@@ -1733,12 +1736,9 @@ fn release_kept_deputy_seat(
     deputy: &ApplicationId,
     now: DateTime<Utc>,
 ) -> Result<Option<ApplicationId>, AppError> {
-    let Some((moved, _)) = store::moved_from(conn, deputy)? else {
+    let Some((moved, _)) = store::kept_seat_of(conn, deputy)? else {
         return Ok(None);
     };
-    if store::current_of_seat(conn, &moved.seat_id)?.is_some() {
-        return Ok(None); // a later call filled it
-    }
     let all_seats = seats::of_council(conn, &call.council_id)?;
     let seat = all_seats
         .iter()
@@ -1873,9 +1873,11 @@ pub async fn vacate(
                 // Seat unknown, not visible, or already vacant.
                 return Err(match seats::council_of(conn, &id)? {
                     Some(council) if staff.require_manager(&council).is_ok() => {
-                        let kept = seats::of_council(conn, &council)?
+                        let current =
+                            store::current_of_councils(conn, std::slice::from_ref(&council))?;
+                        let kept = store::kept_for_promotion(conn, &current)?
                             .iter()
-                            .any(|s| s.id == id && s.holder.is_some());
+                            .any(|k| k.seat_id == id);
                         AppError::Conflict(if kept {
                             "the seat is kept for its deputy, who is offered the theme's representative seat; it is theirs until they answer".into()
                         } else {

@@ -337,66 +337,49 @@ pub fn end_or_confirm(
     Ok(n == 1)
 }
 
-/// The deputy seat an application left to be offered its theme's representative seat (the
-/// holding it ended as `moved`), the latest if several, and whether it had confirmed it.
-pub fn moved_from(
+/// The deputy seat kept for `application` while it decides on its theme's representative seat
+/// (`vacate` offered it): the seat it left, ending that holding as `moved` (the latest, if it
+/// moved more than once), unless another holding fills that seat; with whether it had
+/// confirmed the seat.
+pub fn kept_seat_of(
     conn: &mut DbConn,
     application: &ApplicationId,
 ) -> Result<Option<(Holding, bool)>, AppError> {
-    seat_holders::table
+    let moved = seat_holders::table
         .select((HOLDING_COLUMNS, seat_holders::answered_at))
         .filter(seat_holders::application_id.eq(application))
         .filter(seat_holders::status.eq(HoldingStatus::Moved.as_str()))
         .order((seat_holders::ended_at.desc(), seat_holders::id.desc()))
         .first::<(HoldingRow, Option<NaiveDateTime>)>(conn)
-        .optional()?
-        .map(|(row, answered)| Ok((holding(row)?, answered.is_some())))
-        .transpose()
+        .optional()?;
+    let Some((row, answered)) = moved else {
+        return Ok(None);
+    };
+    let moved = holding(row)?;
+    if current_of_seat(conn, &moved.seat_id)?.is_some() {
+        return Ok(None);
+    }
+    Ok(Some((moved, answered.is_some())))
 }
 
 /// Deputy seats kept for their deputies while those decide on moving up: for each open offer of
-/// a representative seat to a theme's deputy among `current` (`vacate`), the seat the deputy
-/// moved from, with whether they had confirmed it. Such a seat is theirs until they answer (see
+/// a representative seat to a theme's deputy among `current`, the seat kept for them
+/// (`kept_seat_of`). Such a seat is theirs until they answer (see
 /// `api::selection::release_seat`), so it is neither a gap nor open to another call.
 pub fn kept_for_promotion(
     conn: &mut DbConn,
     current: &[Holding],
 ) -> Result<Vec<KeptSeat>, AppError> {
-    let promoted: Vec<&Holding> = current
+    let mut kept = Vec::new();
+    for offer in current
         .iter()
         .filter(|h| h.status == HoldingStatus::Offered && h.source == HoldingSource::Deputy)
-        .collect();
-    if promoted.is_empty() {
-        return Ok(Vec::new());
-    }
-    let moved = seat_holders::table
-        .select((
-            HOLDING_COLUMNS,
-            seat_holders::answered_at,
-            seat_holders::ended_at,
-        ))
-        .filter(seat_holders::application_id.eq_any(promoted.iter().map(|h| &h.application_id)))
-        .filter(seat_holders::status.eq(HoldingStatus::Moved.as_str()))
-        .load::<(HoldingRow, Option<NaiveDateTime>, Option<NaiveDateTime>)>(conn)?
-        .into_iter()
-        .map(|(row, answered, ended)| Ok((holding(row)?, answered.is_some(), ended)))
-        .collect::<Result<Vec<_>, AppError>>()?;
-    let mut kept = Vec::with_capacity(promoted.len());
-    for offer in promoted {
-        // The latest move, as `moved_from` takes it.
-        let latest = moved
-            .iter()
-            .filter(|(h, _, _)| h.application_id == offer.application_id)
-            .max_by(|a, b| (a.2, &a.0.id).cmp(&(b.2, &b.0.id)));
-        let Some((from, confirmed, _)) = latest else {
-            continue;
-        };
-        // A seat another holding fills is not kept (a change that filled it came first).
-        if current.iter().all(|h| h.seat_id != from.seat_id) {
+    {
+        if let Some((seat, confirmed)) = kept_seat_of(conn, &offer.application_id)? {
             kept.push(KeptSeat {
-                seat_id: from.seat_id.clone(),
+                seat_id: seat.seat_id,
                 application_id: offer.application_id.clone(),
-                confirmed: *confirmed,
+                confirmed,
                 offered_seat_id: offer.seat_id.clone(),
             });
         }

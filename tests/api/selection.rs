@@ -1290,6 +1290,13 @@ async fn a_run_waits_while_every_solving_slot_is_taken(app: TestApp) {
         () = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
     }
     assert_eq!(app.count("selection_runs").await, 0);
+    // Meanwhile a run that would be refused is refused at once: a committee member may not run.
+    app.post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.member)
+        .json(json!({}))
+        .send()
+        .await
+        .assert_problem(403);
     drop(held);
     let res = run.await;
     res.assert_status(201);

@@ -1143,3 +1143,58 @@ fn seated_members_who_break_the_balance_leave_nothing_that_mends_it() {
         }]
     );
 }
+
+/// The relaxation probes' floor separates seat counts exactly, at the extremes the packing
+/// allows (every holder at the clamped highest or lowest score and lot): an assignment that
+/// fills (R, D) is worth more than the floor of (R, D) even at its lowest, and one that fills a
+/// deputy seat fewer, or a representative seat fewer and every deputy seat, is not even at its
+/// highest.
+#[test]
+fn the_floor_of_fills_separates_seat_counts_at_the_packings_extremes() {
+    let g = groups(&[(ThemeArea::Sports, 2, 2), (ThemeArea::Culture, 1, 1)]);
+    let c: Vec<Candidate> = (0..5)
+        .map(|i| {
+            candidate(
+                &format!("app-{i}"),
+                if i % 2 == 0 {
+                    ThemeArea::Sports
+                } else {
+                    ThemeArea::Culture
+                },
+                RolePreference::Either,
+                ["a1", "a2", "a3", "a4", "a5"][i],
+                Gender::Woman,
+                Some(1.0),
+            )
+        })
+        .collect();
+    let prepared = prepare(&instance(&g, &c, Rules::default())).unwrap();
+    let problem = &prepared.problem;
+    let (seats, n) = (6i128, c.len() as i128);
+    // The packing's bound on one holder's value, stated independently of `prepare`.
+    let most = i128::from(SCORE_CLAMP + 1) * (seats * n + 1) + n;
+    let [t0, t1] = problem.tiers;
+    for reps in 0..=3u32 {
+        for deps in 0..=3u32 {
+            let floor = problem.floor_of_fills((reps, deps));
+            let (r, d) = (i128::from(reps), i128::from(deps));
+            let held = r + d;
+            assert!(
+                r * t0 + d * t1 - held * most > floor,
+                "({reps}, {deps}) at its lowest"
+            );
+            if deps > 0 {
+                assert!(
+                    r * t0 + (d - 1) * t1 + seats * most <= floor,
+                    "a deputy fewer"
+                );
+            }
+            if reps > 0 {
+                assert!(
+                    (r - 1) * t0 + 3 * t1 + seats * most <= floor,
+                    "a representative fewer"
+                );
+            }
+        }
+    }
+}
