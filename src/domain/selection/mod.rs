@@ -6,8 +6,11 @@
 //!    to 0.0001; an application without counted reviews scores below every reviewed one);
 //! 3. among equal totals, the highest sum of lot numbers: each application draws a lot from
 //!    SHA-256 of the seed and its id, and the higher digest is the higher lot;
-//! 4. within a theme, the higher-scored holders sit as representatives wherever their role
-//!    preferences and the balance rule allow.
+//! 4. of the ways to split those holders between the roles (the same number of representatives,
+//!    each in a role it asked for, the balance kept), the one with the highest total score (then
+//!    lots) in the representative seats: within a theme the higher-scored holder sits as
+//!    representative wherever the rules allow, also where only swaps in two themes together keep
+//!    the balance (`roles`). It depends on the holders only, not on how the search found them.
 //!
 //! subject to: a seat goes to an application of its theme in a role it asked for; one seat per
 //! application; at most `max_seats_per_association` seats per association and, if set,
@@ -27,6 +30,7 @@
 mod explain;
 mod flow;
 mod master;
+mod roles;
 mod search;
 #[cfg(test)]
 mod tests;
@@ -46,7 +50,7 @@ use super::theme::ThemeArea;
 /// Changes whenever the same input could give a different output. 4: the search branches on a
 /// theme's women and men before one group's; the objective is the same, but where the balance
 /// rule leaves a choice, which holders of a theme sit as representatives can differ from 3.
-pub const ALGORITHM_VERSION: &str = "jane-seats/branch-and-price/4";
+pub const ALGORITHM_VERSION: &str = "jane-seats/branch-and-price/5";
 
 /// Scores are compared in units of 0.0001.
 const SCORE_QUANTUM: f64 = 10_000.0;
@@ -587,60 +591,6 @@ fn fillable_per_group(instance: &Instance<'_>) -> Vec<u32> {
         .collect()
 }
 
-/// Within each theme, puts the higher-scored holder in the representative seat wherever both
-/// holders' preferences and the balance rule allow the swap.
-fn order_roles(problem: &search::Problem, picks: &mut [Pick], share: Option<Share>) {
-    let mut balance = Balance::of(problem, picks);
-    loop {
-        let mut swapped = false;
-        // The best deputy below whom a representative sits, per theme.
-        'pairs: for d in 0..picks.len() {
-            let (da, drole) = picks[d];
-            if drole != DEPUTY {
-                continue;
-            }
-            let dapp = &problem.apps[da as usize];
-            let Some(rep_group) = dapp.groups[REPRESENTATIVE as usize] else {
-                continue;
-            };
-            for r in 0..picks.len() {
-                let (ra, rrole) = picks[r];
-                if rrole != REPRESENTATIVE {
-                    continue;
-                }
-                let rapp = &problem.apps[ra as usize];
-                if rapp.groups[REPRESENTATIVE as usize] != Some(rep_group)
-                    || rapp.groups[DEPUTY as usize] != dapp.groups[DEPUTY as usize]
-                    || rapp.value >= dapp.value
-                {
-                    continue;
-                }
-                let mut after = balance;
-                after.add(dapp.counted, DEPUTY, -1);
-                after.add(dapp.counted, REPRESENTATIVE, 1);
-                after.add(rapp.counted, REPRESENTATIVE, -1);
-                after.add(rapp.counted, DEPUTY, 1);
-                // Per role: a swap may not break a role's balance that held (seated members
-                // can leave a role broken that this call cannot mend).
-                if [REPRESENTATIVE, DEPUTY]
-                    .into_iter()
-                    .any(|r| !after.meets_role(share, r) && balance.meets_role(share, r))
-                {
-                    continue;
-                }
-                picks[d].1 = REPRESENTATIVE;
-                picks[r].1 = DEPUTY;
-                balance = after;
-                swapped = true;
-                break 'pairs;
-            }
-        }
-        if !swapped {
-            return;
-        }
-    }
-}
-
 /// Solves without explanations or relaxations: the assignment and whether it is proven.
 fn solve_core(
     instance: &Instance<'_>,
@@ -712,7 +662,7 @@ fn select_in_key_order(instance: &Instance<'_>) -> Result<Outcome, SelectionErro
     let (prepared, outcome) = solve_core(instance)?;
     let problem = &prepared.problem;
     let mut picks = outcome.best.picks.to_vec();
-    order_roles(problem, &mut picks, instance.rules.min_share);
+    roles::split_roles(problem, &mut picks, instance.rules.min_share);
 
     let per_group_fillable = fillable_per_group(instance);
     let fillable =

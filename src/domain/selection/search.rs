@@ -101,6 +101,7 @@ impl Problem {
     /// can be worth: every one above it fills at least as many. (A deputy seat outweighs twice
     /// the largest sum of holders' values, `tiers[1] = 2·spread + 1`.)
     pub fn floor_of_fills(&self, (representatives, deputies): (u32, u32)) -> i128 {
+        debug_assert_eq!(self.tiers[1] % 2, 1, "the deputy tier is 2·spread + 1");
         let spread = (self.tiers[1] - 1) / 2;
         i128::from(representatives) * self.tiers[0] + i128::from(deputies) * self.tiers[1]
             - spread
@@ -617,7 +618,8 @@ fn is_whole(v: f64) -> bool {
 #[derive(Debug, Clone)]
 pub(super) struct SearchOutcome {
     pub best: Column,
-    /// The search finished: no assignment is better than `best`.
+    /// The search finished: no assignment is better than `best`. With a floor (`search_above`)
+    /// the answer is certain: `best` is worth more than the floor, or none is.
     pub proven: bool,
     pub nodes: u64,
 }

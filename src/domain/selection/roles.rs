@@ -1,0 +1,381 @@
+//! Which of the selected holders sit as representatives and which as deputies.
+//!
+//! The search fixes who is selected and how many seats of each role they fill; the objective
+//! does not care which of a theme's holders open to either role takes which (a seat is worth
+//! the same to every holder). Among the splits of those holders that keep their role
+//! preferences, the seat counts and the balance rule, the one with the highest total value
+//! (score, then lot) in the representative seats is taken. It is a property of the holders
+//! alone, not of the path the search happened to take, so a run that finds the same holders
+//! another way still seats them the same way. Within a theme it puts the higher-scored holder in
+//! the representative seat wherever a swap keeps the rules, and it also finds the swaps that keep
+//! the balance only together (a woman up in one theme and a man up in another), which pairwise
+//! swapping misses.
+//!
+//! How: holders tied to one role stay in it. The others are a transportation problem, theme →
+//! gender, with the highest values taken first in each (theme, gender) cell, so a min-cost flow
+//! (successive shortest paths over about fifteen nodes) finds the best split for given numbers of
+//! women, men and others among the representatives. That value is concave in the number of women
+//! for a fixed number of others (a flow's optimum is concave in its capacities), and the balance
+//! rule allows an interval of it; so for each number of others the unconstrained best, clamped
+//! into the interval, is the best that keeps the rule.
+
+use super::search::{Counted, DEPUTY, Pick, Problem, REPRESENTATIVE};
+use super::{Balance, Share};
+
+/// Outweighs any sum of values: forces a theme's representatives up to the number its deputy
+/// seats cannot take (a lower bound on a flow arc).
+const FORCED: i128 = 1 << 100;
+
+fn gender_index(counted: Counted) -> usize {
+    match counted {
+        Counted::Woman => 0,
+        Counted::Man => 1,
+        Counted::Neither => 2,
+    }
+}
+
+/// One theme's holders open to either role.
+struct Theme {
+    deputy_group: u16,
+    /// Representatives it must take (its deputy seats cannot hold the rest) and may take.
+    lower: u32,
+    upper: u32,
+    /// Per gender: (value, pick index), highest value first.
+    holders: [Vec<(i128, usize)>; 3],
+}
+
+/// How many representatives each gender gives, where the caller fixes it.
+#[derive(Debug, Clone, Copy)]
+enum Totals {
+    /// Any mix.
+    Free,
+    /// `women_and_men` of women and men together, `others` of the rest.
+    Pooled {
+        women_and_men: u32,
+        others: u32,
+    },
+    Exact([u32; 3]),
+}
+
+/// A split: per theme and gender, how many of its best holders are representatives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Split {
+    taken: Vec<[u32; 3]>,
+    /// Σ values of the representatives, less `FORCED` for each representative a theme had to take
+    /// but did not.
+    value: i128,
+}
+
+impl Split {
+    /// Whether every theme's deputy seats hold the holders it did not make representatives.
+    fn keeps_seat_counts(&self) -> bool {
+        self.value > -FORCED / 2
+    }
+
+    fn of_gender(&self, g: usize) -> u32 {
+        self.taken.iter().map(|t| t[g]).sum()
+    }
+}
+
+/// Puts each of `picks` in the representative or deputy seat of its theme by the rule above,
+/// keeping the number of representatives. `picks` must keep the balance rule (as every
+/// assignment the search returns does).
+pub(super) fn split_roles(problem: &Problem, picks: &mut [Pick], share: Option<Share>) {
+    let mut themes: Vec<Theme> = Vec::new();
+    let mut theme_of_group: Vec<Option<usize>> = vec![None; problem.group_caps.len()];
+    let mut left = problem.group_caps.clone();
+    let mut fixed = Balance::of(problem, &[]);
+    let mut flexible_representatives = 0u32;
+    for (i, &(app, role)) in picks.iter().enumerate() {
+        let app = &problem.apps[app as usize];
+        let [Some(rep_group), Some(deputy_group)] = app.groups else {
+            // Tied to the role it holds.
+            let group = app.groups[role as usize].expect("picked in a group of its role");
+            left[group as usize] -= 1;
+            fixed.add(app.counted, role, 1);
+            continue;
+        };
+        if role == REPRESENTATIVE {
+            flexible_representatives += 1;
+        }
+        let t = *theme_of_group[rep_group as usize].get_or_insert_with(|| {
+            themes.push(Theme {
+                deputy_group,
+                lower: 0,
+                upper: 0,
+                holders: Default::default(),
+            });
+            themes.len() - 1
+        });
+        themes[t].holders[gender_index(app.counted)].push((app.value, i));
+    }
+    if themes.is_empty() {
+        return;
+    }
+    for (rep_group, theme) in theme_of_group.iter().enumerate() {
+        let Some(t) = *theme else { continue };
+        let theme = &mut themes[t];
+        let count: u32 = theme.holders.iter().map(|h| h.len() as u32).sum();
+        theme.upper = count.min(left[rep_group]);
+        theme.lower = count.saturating_sub(left[theme.deputy_group as usize]);
+        // Values are unique (no two applications draw the same lot).
+        for holders in &mut theme.holders {
+            holders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        }
+    }
+
+    let total = flexible_representatives;
+    let chosen = match share.filter(|s| s.percent() > 0) {
+        None => best_split(&themes, total, Totals::Free).filter(Split::keeps_seat_counts),
+        Some(share) => best_balanced_split(&themes, total, fixed, share),
+    };
+    let Some(split) = chosen else {
+        debug_assert!(false, "the search's own split keeps the rules");
+        return;
+    };
+    for (theme, taken) in themes.iter().zip(&split.taken) {
+        for (holders, &n) in theme.holders.iter().zip(taken) {
+            for (k, &(_, i)) in holders.iter().enumerate() {
+                picks[i].1 = if (k as u32) < n {
+                    REPRESENTATIVE
+                } else {
+                    DEPUTY
+                };
+            }
+        }
+    }
+}
+
+/// The best split whose representatives, with `fixed` (the seated and the holders tied to a
+/// role), keep the balance in both roles.
+fn best_balanced_split(
+    themes: &[Theme],
+    total: u32,
+    fixed: Balance,
+    share: Share,
+) -> Option<Split> {
+    let available = |g: usize| -> u32 { themes.iter().map(|t| t.holders[g].len() as u32).sum() };
+    let [women, men, others] = [0, 1, 2].map(available);
+    let mut best: Option<Split> = None;
+    for others_up in 0..=others.min(total) {
+        let women_and_men = total - others_up;
+        // The numbers of women among the representatives that keep the balance in both roles:
+        // each condition is linear in it, so they form an interval.
+        let keeps = |women_up: u32| {
+            let men_up = women_and_men - women_up;
+            let mut b = fixed;
+            b.women[REPRESENTATIVE as usize] += women_up;
+            b.men[REPRESENTATIVE as usize] += men_up;
+            b.women[DEPUTY as usize] += women - women_up;
+            b.men[DEPUTY as usize] += men - men_up;
+            b.meets_role(Some(share), REPRESENTATIVE) && b.meets_role(Some(share), DEPUTY)
+        };
+        let lowest = women_and_men.saturating_sub(men);
+        let highest = women.min(women_and_men);
+        if lowest > highest {
+            continue;
+        }
+        let Some(low) = (lowest..=highest).find(|&w| keeps(w)) else {
+            continue;
+        };
+        let high = (low..=highest).rev().find(|&w| keeps(w)).unwrap_or(low);
+        debug_assert!((low..=high).all(keeps), "the balance allows an interval");
+        let Some(unconstrained) = best_split(
+            themes,
+            total,
+            Totals::Pooled {
+                women_and_men,
+                others: others_up,
+            },
+        ) else {
+            continue;
+        };
+        let women_up = unconstrained.of_gender(0).clamp(low, high);
+        let split = if women_up == unconstrained.of_gender(0) {
+            Some(unconstrained)
+        } else {
+            best_split(
+                themes,
+                total,
+                Totals::Exact([women_up, women_and_men - women_up, others_up]),
+            )
+        };
+        if let Some(split) = split.filter(Split::keeps_seat_counts)
+            && best.as_ref().is_none_or(|b| split.value > b.value)
+        {
+            best = Some(split);
+        }
+    }
+    best
+}
+
+/// The residual network's nodes: source, themes, the three genders, women-and-men pooled, sink.
+struct Nodes {
+    themes: usize,
+}
+
+impl Nodes {
+    const SOURCE: usize = 0;
+    fn theme(&self, t: usize) -> usize {
+        1 + t
+    }
+    fn gender(&self, g: usize) -> usize {
+        1 + self.themes + g
+    }
+    fn pooled(&self) -> usize {
+        4 + self.themes
+    }
+    fn sink(&self) -> usize {
+        5 + self.themes
+    }
+    fn count(&self) -> usize {
+        6 + self.themes
+    }
+}
+
+/// What one unit along a residual arc changes.
+#[derive(Debug, Clone, Copy)]
+enum Move {
+    /// Source → theme, within its forced representatives (`true`) or above them.
+    Theme(usize, bool, i32),
+    /// Theme → gender: the theme's next best (or, backwards, last taken) holder of the gender.
+    Take(usize, usize, i32),
+    /// Gender → sink directly.
+    Out(usize, i32),
+    /// Woman or man → pooled.
+    Pool(usize, i32),
+    /// Pooled → sink (its flow is what the women and men send to it).
+    PoolOut,
+}
+
+/// The split with `total` representatives and the highest value (forced representatives first)
+/// whose numbers per gender follow `totals`; `None` if no split has `total` representatives.
+fn best_split(themes: &[Theme], total: u32, totals: Totals) -> Option<Split> {
+    let nodes = Nodes {
+        themes: themes.len(),
+    };
+    let caps: [u32; 3] = match totals {
+        Totals::Free => [total; 3],
+        Totals::Pooled { others, .. } => [0, 0, others],
+        Totals::Exact(caps) => caps,
+    };
+    let pooled_cap = match totals {
+        Totals::Pooled { women_and_men, .. } => women_and_men,
+        _ => 0,
+    };
+    let mut forced_flow = vec![0u32; themes.len()];
+    let mut free_flow = vec![0u32; themes.len()];
+    let mut taken = vec![[0u32; 3]; themes.len()];
+    let mut out = [0u32; 3];
+    let mut pooled = [0u32; 2];
+    let mut value: i128 = 0;
+    let mut arcs: Vec<(usize, usize, i128, Move)> = Vec::new();
+    for _ in 0..total {
+        arcs.clear();
+        for (t, theme) in themes.iter().enumerate() {
+            let node = nodes.theme(t);
+            if forced_flow[t] < theme.lower {
+                arcs.push((Nodes::SOURCE, node, -FORCED, Move::Theme(t, true, 1)));
+            }
+            if forced_flow[t] > 0 {
+                arcs.push((node, Nodes::SOURCE, FORCED, Move::Theme(t, true, -1)));
+            }
+            if free_flow[t] < theme.upper.saturating_sub(theme.lower) {
+                arcs.push((Nodes::SOURCE, node, 0, Move::Theme(t, false, 1)));
+            }
+            if free_flow[t] > 0 {
+                arcs.push((node, Nodes::SOURCE, 0, Move::Theme(t, false, -1)));
+            }
+            for (g, holders) in theme.holders.iter().enumerate() {
+                let n = taken[t][g] as usize;
+                if let Some(&(v, _)) = holders.get(n) {
+                    arcs.push((node, nodes.gender(g), -v, Move::Take(t, g, 1)));
+                }
+                if n > 0 {
+                    let v = holders[n - 1].0;
+                    arcs.push((nodes.gender(g), node, v, Move::Take(t, g, -1)));
+                }
+            }
+        }
+        for (g, (&sent, &cap)) in out.iter().zip(&caps).enumerate() {
+            if sent < cap {
+                arcs.push((nodes.gender(g), nodes.sink(), 0, Move::Out(g, 1)));
+            }
+            if sent > 0 {
+                arcs.push((nodes.sink(), nodes.gender(g), 0, Move::Out(g, -1)));
+            }
+        }
+        if pooled_cap > 0 {
+            for (g, &sent) in pooled.iter().enumerate() {
+                arcs.push((nodes.gender(g), nodes.pooled(), 0, Move::Pool(g, 1)));
+                if sent > 0 {
+                    arcs.push((nodes.pooled(), nodes.gender(g), 0, Move::Pool(g, -1)));
+                }
+            }
+            let through = pooled[0] + pooled[1];
+            if through < pooled_cap {
+                arcs.push((nodes.pooled(), nodes.sink(), 0, Move::PoolOut));
+            }
+            if through > 0 {
+                arcs.push((nodes.sink(), nodes.pooled(), 0, Move::PoolOut));
+            }
+        }
+        let path = shortest_path(nodes.count(), Nodes::SOURCE, nodes.sink(), &arcs)?;
+        for a in path {
+            let (_, _, cost, step) = arcs[a];
+            value -= cost;
+            match step {
+                Move::Theme(t, true, d) => forced_flow[t] = forced_flow[t].wrapping_add_signed(d),
+                Move::Theme(t, false, d) => free_flow[t] = free_flow[t].wrapping_add_signed(d),
+                Move::Take(t, g, d) => taken[t][g] = taken[t][g].wrapping_add_signed(d),
+                Move::Out(g, d) => out[g] = out[g].wrapping_add_signed(d),
+                Move::Pool(g, d) => pooled[g] = pooled[g].wrapping_add_signed(d),
+                Move::PoolOut => {}
+            }
+        }
+    }
+    // Σ FORCED over the forced representatives taken; the split's own value is what remains,
+    // less FORCED for each the themes needed and did not get.
+    let forced_needed: u32 = themes.iter().map(|t| t.lower).sum();
+    let forced_taken: u32 = forced_flow.iter().sum();
+    let value = value
+        - i128::from(forced_taken) * FORCED
+        - i128::from(forced_needed - forced_taken) * FORCED;
+    Some(Split { taken, value })
+}
+
+/// Bellman–Ford from `from` (the residual network of a min-cost flow has no negative cycle):
+/// the arcs of a cheapest path to `to`, if any.
+fn shortest_path(
+    nodes: usize,
+    from: usize,
+    to: usize,
+    arcs: &[(usize, usize, i128, Move)],
+) -> Option<Vec<usize>> {
+    let mut distance: Vec<Option<i128>> = vec![None; nodes];
+    let mut via: Vec<Option<usize>> = vec![None; nodes];
+    distance[from] = Some(0);
+    for _ in 1..nodes {
+        let mut changed = false;
+        for (a, &(u, v, cost, _)) in arcs.iter().enumerate() {
+            let Some(du) = distance[u] else { continue };
+            if distance[v].is_none_or(|dv| du + cost < dv) {
+                distance[v] = Some(du + cost);
+                via[v] = Some(a);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    distance[to]?;
+    let mut path = Vec::new();
+    let mut node = to;
+    while node != from {
+        let a = via[node].expect("reached nodes have an arc in");
+        path.push(a);
+        node = arcs[a].0;
+    }
+    Some(path)
+}
