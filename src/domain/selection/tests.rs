@@ -1236,39 +1236,22 @@ fn picks_of(assignment: &[Option<SeatRole>]) -> Vec<search::Pick> {
 fn the_higher_scored_holders_move_up_together_where_one_swap_alone_breaks_the_balance() {
     let g = groups(&[(ThemeArea::Sports, 1, 1), (ThemeArea::Culture, 1, 1)]);
     let c = [
+        ("a", ThemeArea::Sports, Gender::Woman, 2.0),
+        ("b", ThemeArea::Sports, Gender::Man, 1.0),
+        ("c", ThemeArea::Culture, Gender::Man, 2.0),
+        ("d", ThemeArea::Culture, Gender::Woman, 1.0),
+    ]
+    .map(|(key, theme, gender, score)| {
+        let association = format!("{key}1");
         candidate(
-            "a",
-            ThemeArea::Sports,
+            key,
+            theme,
             RolePreference::Either,
-            "a1",
-            Gender::Woman,
-            Some(2.0),
-        ),
-        candidate(
-            "b",
-            ThemeArea::Sports,
-            RolePreference::Either,
-            "b1",
-            Gender::Man,
-            Some(1.0),
-        ),
-        candidate(
-            "c",
-            ThemeArea::Culture,
-            RolePreference::Either,
-            "c1",
-            Gender::Man,
-            Some(2.0),
-        ),
-        candidate(
-            "d",
-            ThemeArea::Culture,
-            RolePreference::Either,
-            "d1",
-            Gender::Woman,
-            Some(1.0),
-        ),
-    ];
+            &association,
+            gender,
+            Some(score),
+        )
+    });
     let inst = instance(&g, &c, Rules::default());
     let best = vec![
         Some(SeatRole::Representative),
