@@ -312,133 +312,85 @@ fn best_split(themes: &[Theme], total: u32, totals: Totals) -> Option<Split> {
     let mut arcs: Vec<(usize, usize, i128, Move)> = Vec::new();
     for _ in 0..total {
         arcs.clear();
+        // A residual arc pair: `from` → `to` while `forwards` (one more unit), and back while
+        // `backwards` (one unit less), at the opposite cost.
+        let mut pair = |(from, to): (usize, usize),
+                        (forward_cost, back_cost): (i128, i128),
+                        (forwards, backwards): (bool, bool),
+                        step: &dyn Fn(i32) -> Move| {
+            if forwards {
+                arcs.push((from, to, forward_cost, step(1)));
+            }
+            if backwards {
+                arcs.push((to, from, back_cost, step(-1)));
+            }
+        };
         for (t, theme) in themes.iter().enumerate() {
             let node = nodes.theme(t);
-            if forced_flow[t] < theme.lower {
-                arcs.push((
-                    Nodes::SOURCE,
-                    node,
-                    -FORCED,
-                    Move::Theme {
-                        theme: t,
-                        forced: true,
-                        step: 1,
-                    },
-                ));
-            }
-            if forced_flow[t] > 0 {
-                arcs.push((
-                    node,
-                    Nodes::SOURCE,
-                    FORCED,
-                    Move::Theme {
-                        theme: t,
-                        forced: true,
-                        step: -1,
-                    },
-                ));
-            }
-            if free_flow[t] < theme.upper.saturating_sub(theme.lower) {
-                arcs.push((
-                    Nodes::SOURCE,
-                    node,
-                    0,
-                    Move::Theme {
-                        theme: t,
-                        forced: false,
-                        step: 1,
-                    },
-                ));
-            }
-            if free_flow[t] > 0 {
-                arcs.push((
-                    node,
-                    Nodes::SOURCE,
-                    0,
-                    Move::Theme {
-                        theme: t,
-                        forced: false,
-                        step: -1,
-                    },
-                ));
-            }
+            pair(
+                (Nodes::SOURCE, node),
+                (-FORCED, FORCED),
+                (forced_flow[t] < theme.lower, forced_flow[t] > 0),
+                &|step| Move::Theme {
+                    theme: t,
+                    forced: true,
+                    step,
+                },
+            );
+            pair(
+                (Nodes::SOURCE, node),
+                (0, 0),
+                (
+                    free_flow[t] < theme.upper.saturating_sub(theme.lower),
+                    free_flow[t] > 0,
+                ),
+                &|step| Move::Theme {
+                    theme: t,
+                    forced: false,
+                    step,
+                },
+            );
             for (g, holders) in theme.holders.iter().enumerate() {
                 let n = taken[t][g] as usize;
-                if let Some(&(v, _)) = holders.get(n) {
-                    arcs.push((
-                        node,
-                        nodes.gender(g),
-                        -v,
-                        Move::Take {
-                            theme: t,
-                            gender: g,
-                            step: 1,
-                        },
-                    ));
-                }
-                if n > 0 {
-                    let v = holders[n - 1].0;
-                    arcs.push((
-                        nodes.gender(g),
-                        node,
-                        v,
-                        Move::Take {
-                            theme: t,
-                            gender: g,
-                            step: -1,
-                        },
-                    ));
-                }
+                // The next best holder of the gender up, or the last one taken down.
+                let next = holders.get(n).map_or(0, |h| -h.0);
+                let last = n.checked_sub(1).map_or(0, |k| holders[k].0);
+                pair(
+                    (node, nodes.gender(g)),
+                    (next, last),
+                    (n < holders.len(), n > 0),
+                    &|step| Move::Take {
+                        theme: t,
+                        gender: g,
+                        step,
+                    },
+                );
             }
         }
         for (g, (&sent, &cap)) in out.iter().zip(&caps).enumerate() {
-            if sent < cap {
-                arcs.push((
-                    nodes.gender(g),
-                    nodes.sink(),
-                    0,
-                    Move::Out { gender: g, step: 1 },
-                ));
-            }
-            if sent > 0 {
-                arcs.push((
-                    nodes.sink(),
-                    nodes.gender(g),
-                    0,
-                    Move::Out {
-                        gender: g,
-                        step: -1,
-                    },
-                ));
-            }
+            pair(
+                (nodes.gender(g), nodes.sink()),
+                (0, 0),
+                (sent < cap, sent > 0),
+                &|step| Move::Out { gender: g, step },
+            );
         }
         if pooled_cap > 0 {
             for (g, &sent) in pooled.iter().enumerate() {
-                arcs.push((
-                    nodes.gender(g),
-                    nodes.pooled(),
-                    0,
-                    Move::Pool { gender: g, step: 1 },
-                ));
-                if sent > 0 {
-                    arcs.push((
-                        nodes.pooled(),
-                        nodes.gender(g),
-                        0,
-                        Move::Pool {
-                            gender: g,
-                            step: -1,
-                        },
-                    ));
-                }
+                pair(
+                    (nodes.gender(g), nodes.pooled()),
+                    (0, 0),
+                    (true, sent > 0),
+                    &|step| Move::Pool { gender: g, step },
+                );
             }
             let through = pooled[0] + pooled[1];
-            if through < pooled_cap {
-                arcs.push((nodes.pooled(), nodes.sink(), 0, Move::PoolOut));
-            }
-            if through > 0 {
-                arcs.push((nodes.sink(), nodes.pooled(), 0, Move::PoolOut));
-            }
+            pair(
+                (nodes.pooled(), nodes.sink()),
+                (0, 0),
+                (through < pooled_cap, through > 0),
+                &|_| Move::PoolOut,
+            );
         }
         let path = shortest_path(nodes.count(), Nodes::SOURCE, nodes.sink(), &arcs)?;
         for a in path {
