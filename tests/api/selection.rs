@@ -7,7 +7,7 @@ use jane_seats::domain::access::Role;
 use serde_json::{Value, json};
 
 use crate::db_tests;
-use crate::support::TestApp;
+use crate::support::{Resp, TestApp};
 
 db_tests!(
     a_whole_round_fills_every_seat,
@@ -171,6 +171,18 @@ fn local<'a>(coverage: &'a Value, council: &str) -> &'a Value {
         .iter()
         .find(|c| c["id"] == council)
         .unwrap()
+}
+
+/// The secretary vacates `seat` (as listed by the API) for `reason`.
+async fn vacate(app: &TestApp, round: &Round, seat: &Value, reason: &str) -> Resp {
+    app.post(&format!(
+        "/api/v1/seats/{}/vacate",
+        seat["id"].as_str().unwrap()
+    ))
+    .token(&round.secretary)
+    .json(json!({ "reason": reason }))
+    .send()
+    .await
 }
 
 fn seat_of<'a>(run: &'a Value, theme: &str, role: &str) -> &'a Value {
@@ -377,15 +389,7 @@ async fn a_whole_round_fills_every_seat(app: TestApp) {
         .find(|s| s["theme"] == "pensioners" && s["role"] == "representative")
         .unwrap()
         .clone();
-    let res = app
-        .post(&format!(
-            "/api/v1/seats/{}/vacate",
-            pensioners_rep["id"].as_str().unwrap()
-        ))
-        .token(&round.secretary)
-        .json(json!({"reason": "Muutti pois kunnasta"}))
-        .send()
-        .await;
+    let res = vacate(&app, &round, &pensioners_rep, "Muutti pois kunnasta").await;
     res.assert_status(200);
     assert_eq!(res.json["proposed"], apps[3].0);
     assert_eq!(res.json["deputy_seat_offered_to"], Value::Null);
@@ -1002,20 +1006,11 @@ async fn a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other(app: Te
     let deputy = sports_seat(&app, &round, "deputy").await;
     assert_eq!(representative["holder"]["application_id"], apps[0].0);
     assert_eq!(deputy["holder"]["application_id"], apps[1].0);
-    let vacate = |seat: &Value| {
-        app.post(&format!(
-            "/api/v1/seats/{}/vacate",
-            seat["id"].as_str().unwrap()
-        ))
-        .token(&round.secretary)
-        .json(json!({"reason": "Muutti pois kunnasta"}))
-        .send()
-    };
 
     // The representative leaves: the deputy is offered the seat, told that declining keeps
     // them the deputy; the deputy seat waits for their answer.
     let queued = app.count("notifications").await;
-    let res = vacate(&representative).await;
+    let res = vacate(&app, &round, &representative, "Muutti pois kunnasta").await;
     res.assert_status(200);
     assert_eq!(res.json["proposed"], apps[1].0);
     assert_eq!(res.json["deputy_seat_id"], deputy["id"]);
@@ -1043,7 +1038,9 @@ async fn a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other(app: Te
         "{offer}"
     );
     // While the deputy decides, the seat offered to them cannot be vacated.
-    vacate(&representative).await.assert_problem(409);
+    vacate(&app, &round, &representative, "Muutti pois kunnasta")
+        .await
+        .assert_problem(409);
 
     // The deputy declines moving up: they keep the deputy seat as they held it (offered, not
     // yet confirmed), still a member, and the representative seat goes to the best reserve.
@@ -1086,7 +1083,7 @@ async fn a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other(app: Te
         .send()
         .await
         .assert_status(200);
-    let res = vacate(&representative).await;
+    let res = vacate(&app, &round, &representative, "Muutti pois kunnasta").await;
     res.assert_status(200);
     assert_eq!(res.json["proposed"], apps[1].0);
     let res = app
@@ -1111,7 +1108,9 @@ async fn a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other(app: Te
         .send()
         .await
         .assert_status(200);
-    vacate(&representative).await.assert_status(200);
+    vacate(&app, &round, &representative, "Muutti pois kunnasta")
+        .await
+        .assert_status(200);
     app.set_time("2027-03-20T12:00:00Z".parse().unwrap());
     app.worker().housekeeping().await.unwrap();
     let deputy_now = sports_seat(&app, &round, "deputy").await;
@@ -1134,15 +1133,9 @@ async fn a_kept_deputy_seat_is_no_gap_and_no_later_call_takes_it(app: TestApp) {
         .send()
         .await
         .assert_status(200);
-    app.post(&format!(
-        "/api/v1/seats/{}/vacate",
-        representative["id"].as_str().unwrap()
-    ))
-    .token(&round.secretary)
-    .json(json!({"reason": "Muutti pois kunnasta"}))
-    .send()
-    .await
-    .assert_status(200);
+    vacate(&app, &round, &representative, "Muutti pois kunnasta")
+        .await
+        .assert_status(200);
 
     let kept = sports_seat(&app, &round, "deputy").await;
     assert_eq!(kept["status"], "filled", "{kept}");
@@ -1177,15 +1170,7 @@ async fn a_kept_deputy_seat_is_no_gap_and_no_later_call_takes_it(app: TestApp) {
         .unwrap_or_else(|| panic!("the kept seat is listed: {}", members.json))
         .clone();
     assert_eq!(deputy_entry["moving_up_to"], representative["id"]);
-    let res = app
-        .post(&format!(
-            "/api/v1/seats/{}/vacate",
-            deputy["id"].as_str().unwrap()
-        ))
-        .token(&round.secretary)
-        .json(json!({"reason": "Väärä paikka"}))
-        .send()
-        .await;
+    let res = vacate(&app, &round, &deputy, "Väärä paikka").await;
     res.assert_problem(409);
     assert!(
         res.str("detail").contains("kept for its deputy"),

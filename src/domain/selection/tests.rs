@@ -987,6 +987,30 @@ fn breaches_name_who_and_added_ones_are_told_apart() {
     ));
 }
 
+/// The home municipality of each generated seated member's association, as `candidate` gives it.
+fn home_municipalities(seated: &[(&str, Gender, SeatRole)]) -> Vec<String> {
+    seated
+        .iter()
+        .map(|(a, _, _)| format!("m-{}", &a[..1]))
+        .collect()
+}
+
+fn members_of<'a>(
+    seated: &[(&'a str, Gender, SeatRole)],
+    municipalities: &'a [String],
+) -> Vec<Member<'a>> {
+    seated
+        .iter()
+        .zip(municipalities)
+        .map(|(&(association, gender, role), municipality)| Member {
+            association,
+            municipality,
+            gender,
+            role,
+        })
+        .collect()
+}
+
 /// Seated members as generated: association, gender, role.
 fn arb_seated() -> impl Strategy<Value = Vec<(&'static str, Gender, SeatRole)>> {
     proptest::collection::vec(
@@ -1012,18 +1036,8 @@ proptest! {
         rules in arb_rules(),
         seated in arb_seated(),
     ) {
-        let municipalities: Vec<String> =
-            seated.iter().map(|(a, _, _)| format!("m-{}", &a[..1])).collect();
-        let members: Vec<Member> = seated
-            .iter()
-            .zip(&municipalities)
-            .map(|(&(association, gender, role), municipality)| Member {
-                association,
-                municipality,
-                gender,
-                role,
-            })
-            .collect();
+        let municipalities = home_municipalities(&seated);
+        let members = members_of(&seated, &municipalities);
         let mut inst = instance(&groups, &candidates, rules);
         inst.seated = &members;
         let outcome = select(&inst).unwrap();
@@ -1304,18 +1318,8 @@ proptest! {
             max_seats_per_municipality: None,
             min_share: share,
         };
-        let municipalities: Vec<String> =
-            seated.iter().map(|(a, _, _)| format!("m-{}", &a[..1])).collect();
-        let members: Vec<Member> = seated
-            .iter()
-            .zip(&municipalities)
-            .map(|(&(association, gender, role), municipality)| Member {
-                association,
-                municipality,
-                gender,
-                role,
-            })
-            .collect();
+        let municipalities = home_municipalities(&seated);
+        let members = members_of(&seated, &municipalities);
         let mut inst = instance(&groups, &candidates, rules);
         inst.seed = &seed;
         inst.seated = &members;
