@@ -63,9 +63,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config: Arc::new(config.clone()),
         templates: templates.clone(),
         limits: Arc::new(RateLimits::from_config(&config.rate_limit)),
-        selection_runs: Arc::new(tokio::sync::Semaphore::new(
-            config.selection.max_concurrent_runs as usize,
-        )),
+        selection_runs: AppState::selection_permits(&config),
     };
     let (stop_sender, stop_signal) = watch::channel(false);
     let sender = config

@@ -52,6 +52,13 @@ impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
+
+    /// The permits for `selection_runs`, as many as the configuration allows at once.
+    pub fn selection_permits(config: &Config) -> Arc<tokio::sync::Semaphore> {
+        Arc::new(tokio::sync::Semaphore::new(
+            config.selection.max_concurrent_runs as usize,
+        ))
+    }
 }
 
 /// The route table. Every endpoint is registered here and nowhere else.

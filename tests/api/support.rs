@@ -299,9 +299,7 @@ impl TestApp {
                 .expect("test database opens")
         };
         let templates = Arc::new(Templates::new());
-        let selection_runs = Arc::new(tokio::sync::Semaphore::new(
-            config.selection.max_concurrent_runs as usize,
-        ));
+        let selection_runs = AppState::selection_permits(&config);
         let state = AppState {
             db: db.clone(),
             clock: clock.clone() as Arc<dyn Clock>,

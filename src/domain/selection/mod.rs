@@ -47,9 +47,9 @@ use super::application::{Gender, RolePreference};
 use super::seat_plan::SeatRole;
 use super::theme::ThemeArea;
 
-/// Changes whenever the same input could give a different output. 4: the search branches on a
-/// theme's women and men before one group's; the objective is the same, but where the balance
-/// rule leaves a choice, which holders of a theme sit as representatives can differ from 3.
+/// Changes whenever the same input could give a different output. 5: which holders sit as
+/// representatives is decided from the holders alone (`roles`), not by pairwise swaps from where
+/// the search ended; the holders and the objective are those of 4.
 pub const ALGORITHM_VERSION: &str = "jane-seats/branch-and-price/5";
 
 /// Scores are compared in units of 0.0001.

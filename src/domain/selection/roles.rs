@@ -20,8 +20,8 @@
 //! into the interval, is the best that keeps the rule. Most often the best split without the rule
 //! already keeps it, and one flow decides. Otherwise it is at most two flows per number of others,
 //! each one path (Bellman–Ford over the themes' arcs) per representative: 5 ms for the 1,000
-//! holders of the binding benchmark call (6 % give no gender), and, measured on 999 of 1,998
-//! holders open to either role, 0.13 s with 6 % of them without a gender, 1.3 s with half.
+//! holders of the binding benchmark call (6 % give no gender); for larger shares of holders
+//! without a gender see `docs/performance.md` (about a second at half of 2,000 seats).
 //!
 //! Two splits can be worth exactly the same (equal scores, and lots that add up alike: lots are
 //! ranks); the flow then keeps the one it reaches first, which depends on the holders alone (their
