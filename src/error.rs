@@ -1,10 +1,8 @@
-//! The one error type of the service and its one mapping to HTTP: every error body is an RFC 9457
-//! `application/problem+json` document.
+//! The one error type of the service: what the workflows, the store and the extractors report.
+//! It knows nothing of HTTP; `api::problem` maps it to RFC 9457 problem+json in one place, and the
+//! pages map it to a page or to the form again.
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
-use utoipa::ToSchema;
+pub use crate::domain::field::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -29,6 +27,9 @@ pub enum AppError {
     /// 428: a change that needs `If-Match` came without it.
     #[error("{0}")]
     PreconditionRequired(String),
+    /// 405: the path exists, but not for this method; `allow` lists the methods it serves.
+    #[error("{method} is not served here; use {allow}")]
+    MethodNotAllowed { method: String, allow: String },
     /// 413
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -49,114 +50,6 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-/// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// Path of the field in the request, e.g. `candidate.email` or `themes[2].deputies`.
-    #[schema(example = "candidate.email")]
-    pub field: String,
-    /// Machine-readable reason, e.g. `required`, `email`, `length`, `unknown_field`.
-    #[schema(example = "email")]
-    pub code: String,
-    /// Human-readable reason.
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
-
-/// RFC 9457 problem details.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    /// A URI reference naming the kind of problem; `GET` it for a description.
-    #[serde(rename = "type")]
-    #[schema(example = "/problems/validation-failed")]
-    pub problem_type: String,
-    #[schema(example = "Invalid fields")]
-    pub title: String,
-    #[schema(example = 422)]
-    pub status: u16,
-    pub detail: String,
-    /// For 422: every invalid field.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
-}
-
-/// The kinds of problem the service reports, with their type URI slugs and titles.
-pub const PROBLEM_KINDS: &[(&str, &str, &str)] = &[
-    (
-        "malformed-request",
-        "Malformed request",
-        "The body or query string could not be read as JSON of the expected shape.",
-    ),
-    (
-        "unauthorized",
-        "Authentication required",
-        "Send `Authorization: Bearer <token>` with a valid staff token or edit token.",
-    ),
-    (
-        "forbidden",
-        "Not allowed",
-        "The caller is known but their role or councils do not allow this request.",
-    ),
-    (
-        "not-found",
-        "Not found",
-        "The resource does not exist, or the caller may not know that it exists.",
-    ),
-    (
-        "conflict",
-        "Wrong state",
-        "The resource is not in a state that allows this request, e.g. the call is not open or is already decided.",
-    ),
-    (
-        "precondition-failed",
-        "Version mismatch",
-        "`If-Match` does not name the current version; read the resource again and retry.",
-    ),
-    (
-        "payload-too-large",
-        "Request body too large",
-        "The body exceeds the configured limit.",
-    ),
-    (
-        "unsupported-media-type",
-        "Unsupported media type",
-        "Send the body as `application/json`.",
-    ),
-    (
-        "validation-failed",
-        "Invalid fields",
-        "One or more fields are invalid; `errors` names each of them.",
-    ),
-    (
-        "rate-limited",
-        "Too many requests",
-        "Wait for the number of seconds in `Retry-After` before retrying.",
-    ),
-    (
-        "unavailable",
-        "Service unavailable",
-        "The database is unreachable or busy; retry shortly.",
-    ),
-    (
-        "internal",
-        "Internal error",
-        "An unexpected failure; it has been logged.",
-    ),
-];
-
 impl AppError {
     pub fn not_found(what: &str) -> Self {
         Self::NotFound(format!("{what} not found"))
@@ -168,88 +61,6 @@ impl AppError {
         message: impl Into<String>,
     ) -> Self {
         Self::Validation(vec![FieldError::new(field, code, message)])
-    }
-
-    fn slug(&self) -> &'static str {
-        match self {
-            Self::BadRequest(_) => "malformed-request",
-            Self::Unauthorized(_) => "unauthorized",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not-found",
-            Self::Conflict(_) => "conflict",
-            Self::PreconditionFailed(_) => "precondition-failed",
-            Self::PreconditionRequired(_) => "precondition-required",
-            Self::PayloadTooLarge { .. } => "payload-too-large",
-            Self::UnsupportedMediaType(_) => "unsupported-media-type",
-            Self::Validation(_) => "validation-failed",
-            Self::TooManyRequests { .. } => "rate-limited",
-            Self::Unavailable(_) => "unavailable",
-            Self::Internal(_) => "internal",
-        }
-    }
-
-    pub fn problem(&self) -> Problem {
-        let slug = self.slug();
-        let title = PROBLEM_KINDS
-            .iter()
-            .find(|(s, _, _)| *s == slug)
-            .map(|(_, title, _)| *title)
-            .unwrap_or("Error");
-        let detail = match self {
-            Self::Internal(_) => "An unexpected error occurred; it has been logged.".to_owned(),
-            Self::Validation(errors) if errors.len() == 1 => {
-                format!("`{}`: {}", errors[0].field, errors[0].message)
-            }
-            other => other.to_string(),
-        };
-        Problem {
-            problem_type: format!("/problems/{slug}"),
-            title: title.to_owned(),
-            status: self.status_code().as_u16(),
-            detail,
-            errors: match self {
-                Self::Validation(errors) => errors.clone(),
-                _ => Vec::new(),
-            },
-        }
-    }
-}
-
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        if let Self::Internal(error) = self {
-            tracing::error!(error = format!("{error:#}"), "request failed");
-        }
-        let mut response = HttpResponse::build(self.status_code());
-        response.content_type("application/problem+json");
-        match self {
-            Self::Unauthorized(_) => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-            }
-            Self::TooManyRequests { retry_after_secs } => {
-                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-            }
-            _ => {}
-        }
-        response.body(serde_json::to_string(&self.problem()).expect("problems serialise"))
     }
 }
 

@@ -1,8 +1,10 @@
 //! jane-seats: the open application round (avoin haku) for seats on JANE, the North Karelian NGO
 //! advisory board, and its municipal paikallis-JANEs.
 //!
-//! Layout: `domain` holds the rules in plain Rust; `store` the SQL; `api` the HTTP handlers and the
-//! route table; `db` the connection type for SQLite and PostgreSQL; `server` ties them together.
+//! Layout (arrows point down only): `api` (JSON handlers, the route table) -> `round` (the
+//! workflows of the open call) -> `store` (SQL) -> `db` (the connection type for SQLite and
+//! PostgreSQL); every layer may use `domain` (the rules in plain Rust) and `input` (checked input
+//! documents). `mail` renders and sends messages; `server` ties them together.
 
 pub mod api;
 pub mod clock;
@@ -11,7 +13,9 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod ids;
+pub mod input;
 pub mod mail;
+pub mod round;
 pub mod server;
 pub mod store;
 pub mod telemetry;

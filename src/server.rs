@@ -7,13 +7,13 @@ use std::time::Duration;
 use actix_web::{HttpServer, web};
 use tokio::sync::watch;
 
-use crate::api::limits::RateLimits;
 use crate::api::{self, AppState};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::{Db, PoolSettings};
 use crate::mail::templates::Templates;
 use crate::mail::worker::{MailSettings, Worker};
+use crate::round::Round;
 use crate::store;
 use crate::telemetry::Metrics;
 
@@ -57,14 +57,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     let templates = Arc::new(Templates::new());
-    let state = AppState {
-        db: db.clone(),
-        clock: clock.clone(),
-        config: Arc::new(config.clone()),
-        templates: templates.clone(),
-        limits: Arc::new(RateLimits::from_config(&config.rate_limit)),
-        selection_runs: AppState::selection_permits(&config),
-    };
+    let state = AppState::new(Round::new(
+        db.clone(),
+        clock.clone(),
+        Arc::new(config.clone()),
+        templates.clone(),
+    ));
     let (stop_sender, stop_signal) = watch::channel(false);
     let sender = config
         .mail

@@ -1,5 +1,5 @@
 //! The authenticated caller as an extractor. Staff send `Authorization: Bearer <token>`; the token
-//! is looked up by its digest.
+//! is looked up by its digest. The caller types themselves are `round::access`'s.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -7,43 +7,10 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::AppState;
-use crate::domain::access::Scope;
 use crate::error::AppError;
-use crate::ids::CouncilId;
-use crate::store::users::{self, User};
+pub use crate::round::access::{ApplicationCaller, Staff};
+use crate::store::users;
 use crate::tokens;
-
-/// A signed-in staff member. Extracting it answers 401 when the token is missing or unknown.
-#[derive(Debug, Clone)]
-pub struct Staff(pub User);
-
-impl Staff {
-    pub fn scope(&self) -> Scope<CouncilId> {
-        Scope {
-            role: self.0.role,
-            councils: self.0.council_ids.clone(),
-        }
-    }
-
-    /// 403 unless the caller may manage the council (admin, or its secretary).
-    pub fn require_manager(&self, council: &CouncilId) -> Result<(), AppError> {
-        if self.scope().manages(council) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(
-                "only an admin or a secretary of this council may do this".into(),
-            ))
-        }
-    }
-
-    pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.scope().is_admin() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("only an admin may do this".into()))
-        }
-    }
-}
 
 /// The token from `Authorization: Bearer <token>`, if the header is present. A malformed header
 /// is a 401 rather than an anonymous request, so that a client bug is not silently public.
@@ -75,6 +42,7 @@ async fn resolve(req: &HttpRequest) -> Result<Option<Staff>, AppError> {
         .cloned()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
     let user = state
+        .round
         .db
         .run(move |conn| users::find_by_token(conn, &token))
         .await?;
@@ -112,14 +80,6 @@ impl FromRequest for MaybeStaff {
         let req = req.clone();
         Box::pin(async move { resolve(&req).await.map(MaybeStaff) })
     }
-}
-
-/// Who is asking about an application: staff, or the applicant with the edit token from the
-/// submission response. (Which application the token opens is checked by the handler.)
-#[derive(Debug, Clone)]
-pub enum ApplicationCaller {
-    Staff(Staff),
-    Applicant { token_digest: String },
 }
 
 impl FromRequest for ApplicationCaller {

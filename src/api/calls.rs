@@ -1,29 +1,23 @@
 //! Open calls (avoin haku): creation, editing while draft, publication, the deadline extension,
-//! the start of the review, and listing by status. Legal moves come from `domain::call`.
+//! the start of the review, and listing by status. The workflows are `round::calls`.
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
 use super::AppState;
 use super::auth::{MaybeStaff, Staff};
 use super::extract::{Json, Query, page_request};
 use super::idempotency::{self, IdempotencyKey};
-use super::rules::{email_address, first_duplicate, to_validation_errors};
-use crate::db::{DbConn, LockableTable};
-use crate::domain::call::{self, CallAction, CallPhase, CallStatus, Contact, Window};
+use crate::domain::call::{self, CallStatus, Contact};
 use crate::domain::localized::LocalizedText;
-use crate::domain::reference::default_criteria;
 use crate::domain::theme::ThemeArea;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::ids::{CallId, CouncilId};
-use crate::store::calls::{self as store, Call, Drafts};
-use crate::store::{audit, councils, reference, seats};
-
-pub const DEFAULT_TIME_ZONE: &str = "Europe/Helsinki";
+use crate::round::calls as workflow;
+pub use crate::round::calls::{CreateCall, DEFAULT_TIME_ZONE, UpdateCall};
+use crate::store::calls::Call;
 
 #[derive(Serialize, ToSchema)]
 pub struct CallView {
@@ -60,7 +54,7 @@ pub struct CallView {
 }
 
 impl CallView {
-    fn new(c: Call, now: DateTime<Utc>) -> Self {
+    pub fn new(c: Call, now: DateTime<Utc>) -> Self {
         Self {
             status: c.status(now),
             opens_at_local: call::format_local(c.window.opens_at, c.time_zone),
@@ -86,348 +80,6 @@ impl CallView {
     }
 }
 
-/// A new call.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateCall {
-    pub title: LocalizedText,
-    /// The call announcement (hakutiedote): principles, schedule, how to apply.
-    pub announcement: LocalizedText,
-    /// Default: the four criteria of the paikallis-JANE model, naming the council's municipalities.
-    #[serde(default)]
-    pub criteria: Option<Vec<LocalizedText>>,
-    /// An RFC 3339 instant (`2027-05-01T06:00:00Z`, `2027-05-01T09:00:00+03:00`) or a local time
-    /// in `time_zone` (`2027-05-01T09:00:00`).
-    #[schema(example = "2027-05-01T09:00:00")]
-    pub opens_at: String,
-    /// As `opens_at`. Applications are accepted until this instant, exclusive.
-    #[schema(example = "2027-05-31T16:00:00")]
-    pub closes_at: String,
-    /// IANA time zone of the call; default `Europe/Helsinki`.
-    #[serde(default)]
-    #[schema(example = "Europe/Helsinki")]
-    pub time_zone: Option<String>,
-    pub term_start: NaiveDate,
-    pub term_end: NaiveDate,
-    pub contacts: Vec<Contact>,
-    /// Default: every theme of the council's seat plan.
-    #[serde(default)]
-    pub themes: Option<Vec<ThemeArea>>,
-}
-
-/// Changes to a call. A draft accepts any field; a published call accepts only a later
-/// `closes_at`.
-#[derive(Debug, PartialEq, Deserialize, Validate, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateCall {
-    pub title: Option<LocalizedText>,
-    pub announcement: Option<LocalizedText>,
-    pub criteria: Option<Vec<LocalizedText>>,
-    pub opens_at: Option<String>,
-    pub closes_at: Option<String>,
-    pub time_zone: Option<String>,
-    pub term_start: Option<NaiveDate>,
-    pub term_end: Option<NaiveDate>,
-    pub contacts: Option<Vec<Contact>>,
-    pub themes: Option<Vec<ThemeArea>>,
-}
-
-/// Every rule that needs no database, so that a refusal also names fields next to missing or
-/// mistyped ones (the defaults, which come from the database, are checked in the handler).
-impl Validate for CreateCall {
-    fn validate(&self) -> Result<(), validator::ValidationErrors> {
-        let entered = EnteredCall {
-            title: self.title.clone(),
-            announcement: self.announcement.clone(),
-            criteria: self.criteria.clone().unwrap_or_default(),
-            opens_at: self.opens_at.clone(),
-            closes_at: self.closes_at.clone(),
-            time_zone: self
-                .time_zone
-                .clone()
-                .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
-            term_start: self.term_start,
-            term_end: self.term_end,
-            contacts: self.contacts.clone(),
-            themes: self
-                .themes
-                .clone()
-                .unwrap_or_else(|| vec![ThemeArea::Other]),
-        };
-        match check_fields(entered) {
-            Err(AppError::Validation(errors)) => Err(to_validation_errors(errors)),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// Every field of a call, as entered.
-struct EnteredCall {
-    title: LocalizedText,
-    announcement: LocalizedText,
-    criteria: Vec<LocalizedText>,
-    opens_at: String,
-    closes_at: String,
-    time_zone: String,
-    term_start: NaiveDate,
-    term_end: NaiveDate,
-    contacts: Vec<Contact>,
-    themes: Vec<ThemeArea>,
-}
-
-/// The checked fields.
-struct CheckedCall {
-    title: LocalizedText,
-    announcement: LocalizedText,
-    criteria: Vec<LocalizedText>,
-    window: Window,
-    time_zone: Tz,
-    term_start: NaiveDate,
-    term_end: NaiveDate,
-    contacts: Vec<Contact>,
-    themes: Vec<ThemeArea>,
-}
-
-fn is_phone(text: &str) -> bool {
-    let digits = text.chars().filter(char::is_ascii_digit).count();
-    (5..=15).contains(&digits)
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
-        && text.len() <= 40
-}
-
-/// Checks every field against the rules that need no database; all problems at once.
-fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
-    let mut errors = Vec::new();
-    let mut text = |field: &str, value: &LocalizedText, max: usize| {
-        if let Err(message) = value.check(max) {
-            errors.push(FieldError::new(field, "localized_text", message));
-        }
-    };
-    text("title", &entered.title, 200);
-    text("announcement", &entered.announcement, 20_000);
-    for (i, criterion) in entered.criteria.iter().enumerate() {
-        text(&format!("criteria[{i}]"), criterion, 1_000);
-    }
-    if entered.criteria.len() > 20 {
-        errors.push(FieldError::new("criteria", "length", "at most 20 criteria"));
-    }
-
-    let zone = call::parse_time_zone(&entered.time_zone);
-    if zone.is_none() {
-        errors.push(FieldError::new(
-            "time_zone",
-            "time_zone",
-            format!(
-                "`{}` is not an IANA time zone such as Europe/Helsinki",
-                entered.time_zone
-            ),
-        ));
-    }
-    let zone = zone.unwrap_or(chrono_tz::Europe::Helsinki);
-    let mut instant = |field: &str, value: &str| match call::parse_instant(value, zone) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            errors.push(FieldError::new(field, "instant", e.to_string()));
-            None
-        }
-    };
-    let opens_at = instant("opens_at", &entered.opens_at);
-    let closes_at = instant("closes_at", &entered.closes_at);
-    if let (Some(opens), Some(closes)) = (opens_at, closes_at)
-        && closes <= opens
-    {
-        errors.push(FieldError::new(
-            "closes_at",
-            "order",
-            "must be after opens_at",
-        ));
-    }
-    if entered.term_end <= entered.term_start {
-        errors.push(FieldError::new(
-            "term_end",
-            "order",
-            "must be after term_start",
-        ));
-    }
-
-    if entered.contacts.is_empty() || entered.contacts.len() > 10 {
-        errors.push(FieldError::new(
-            "contacts",
-            "length",
-            "give 1 to 10 contacts",
-        ));
-    }
-    for (i, contact) in entered.contacts.iter().enumerate() {
-        let name_len = contact.name.trim().chars().count();
-        if name_len == 0 || name_len > 200 {
-            errors.push(FieldError::new(
-                format!("contacts[{i}].name"),
-                "length",
-                "must have 1 to 200 characters",
-            ));
-        }
-        if email_address(&contact.email).is_err() {
-            errors.push(FieldError::new(
-                format!("contacts[{i}].email"),
-                "email",
-                "is not a valid email address",
-            ));
-        }
-        if contact.phone.as_deref().is_some_and(|p| !is_phone(p)) {
-            errors.push(FieldError::new(
-                format!("contacts[{i}].phone"),
-                "phone",
-                "is not a phone number",
-            ));
-        }
-    }
-    if entered.themes.is_empty() {
-        errors.push(FieldError::new(
-            "themes",
-            "length",
-            "name at least one theme",
-        ));
-    }
-    if let Some(i) = first_duplicate(&entered.themes, |t| *t) {
-        errors.push(FieldError::new(
-            format!("themes[{i}]"),
-            "unique",
-            format!("{} is listed twice", entered.themes[i].code()),
-        ));
-    }
-    match (opens_at, closes_at) {
-        (Some(opens_at), Some(closes_at)) if errors.is_empty() => Ok(CheckedCall {
-            title: entered.title.normalized(),
-            announcement: entered.announcement.normalized(),
-            criteria: entered
-                .criteria
-                .into_iter()
-                .map(LocalizedText::normalized)
-                .collect(),
-            window: Window {
-                opens_at,
-                closes_at,
-            },
-            time_zone: zone,
-            term_start: entered.term_start,
-            term_end: entered.term_end,
-            contacts: entered.contacts,
-            themes: entered.themes,
-        }),
-        _ => Err(AppError::Validation(errors)),
-    }
-}
-
-/// Themes of the council's seat plan, in catalogue order.
-fn planned_themes(conn: &mut DbConn, council: &CouncilId) -> Result<Vec<ThemeArea>, AppError> {
-    let mut themes: Vec<ThemeArea> = seats::of_council(conn, council)?
-        .into_iter()
-        .map(|s| s.theme)
-        .collect();
-    themes.dedup();
-    Ok(themes)
-}
-
-/// A call needs a council with seats.
-fn require_seat_plan(planned: &[ThemeArea]) -> Result<(), AppError> {
-    if planned.is_empty() {
-        return Err(AppError::invalid(
-            "themes",
-            "no_seat_plan",
-            "the council has no seats yet; set its seat plan (PUT /councils/{id}/seat-plan) first",
-        ));
-    }
-    Ok(())
-}
-
-/// A call seeks applicants only for themes that have seats.
-fn check_themes_planned(themes: &[ThemeArea], planned: &[ThemeArea]) -> Result<(), AppError> {
-    let errors: Vec<FieldError> = themes
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| !planned.contains(t))
-        .map(|(i, t)| {
-            FieldError::new(
-                format!("themes[{i}]"),
-                "not_in_seat_plan",
-                format!("the council has no seats for {}", t.code()),
-            )
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Validation(errors))
-    }
-}
-
-/// The call, if the caller may see it: published calls are public, drafts are seen by those who
-/// manage the council. Anything else is "not found".
-fn visible_call(conn: &mut DbConn, id: &CallId, caller: Option<&Staff>) -> Result<Call, AppError> {
-    let call = store::find(conn, id)?.ok_or_else(|| AppError::not_found("call"))?;
-    let visible = call.phase != CallPhase::Draft
-        || caller.is_some_and(|s| s.scope().manages(&call.council_id));
-    if visible {
-        Ok(call)
-    } else {
-        Err(AppError::not_found("call"))
-    }
-}
-
-/// A call the caller manages, locked for changing it (inside a write transaction): 404 if they
-/// cannot see it, 403 if they can but may not change it.
-fn managed_call(conn: &mut DbConn, id: &CallId, caller: &Staff) -> Result<Call, AppError> {
-    conn.lock_row(LockableTable::Calls, id.as_str())?;
-    let call = visible_call(conn, id, Some(caller))?;
-    caller.require_manager(&call.council_id)?;
-    Ok(call)
-}
-
-/// What the audit log keeps of a call.
-fn audited(call: &Call) -> Option<serde_json::Value> {
-    audit::snapshot(&serde_json::json!({
-        "phase": call.phase.as_str(),
-        "title": call.title,
-        "opens_at": call::format_utc(call.window.opens_at),
-        "closes_at": call::format_utc(call.window.closes_at),
-        "time_zone": call.time_zone.name(),
-        "term_start": call.term_start,
-        "term_end": call.term_end,
-        "themes": call.themes,
-        "criteria": call.criteria.len(),
-        "contacts": call.contacts.len(),
-    }))
-}
-
-fn record(
-    conn: &mut DbConn,
-    staff: &Staff,
-    action: &str,
-    before: Option<&Call>,
-    after: &Call,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        audit::Change {
-            call_id: Some(&after.id),
-            actor: &audit::Actor::Staff(staff.0.id.clone()),
-            action,
-            entity: "call",
-            entity_id: after.id.as_str(),
-            before: before.and_then(audited),
-            after: audited(after),
-        },
-        now,
-    )
-}
-
-fn illegal(e: call::IllegalTransition) -> AppError {
-    AppError::Conflict(e.to_string())
-}
-
 /// Creates a draft call for the council (an admin, or a secretary of the council).
 #[utoipa::path(
     tag = "calls",
@@ -451,79 +103,19 @@ pub async fn create_call(
     body: Json<CreateCall>,
 ) -> Result<HttpResponse, AppError> {
     let council_id = id.into_inner();
-    staff.require_manager(&council_id)?;
     let Json(body, digest) = body;
+    let once = key.of_staff(
+        &format!("POST /api/v1/councils/{council_id}/calls"),
+        &staff,
+        &digest,
+    );
+    let created = workflow::create(&state.round, staff, council_id, body, once).await?;
     let now = state.now();
-    let created_by = staff.0.id.clone();
-    let scope =
-        idempotency::staff_scope(&format!("POST /api/v1/councils/{council_id}/calls"), &staff);
-    let outcome = state
-        .db
-        .write(move |conn| {
-            idempotency::once(conn, &key, &scope, &digest, now, |conn| {
-                let council = councils::get(conn, &council_id)?;
-                let planned = planned_themes(conn, &council_id)?;
-                require_seat_plan(&planned)?;
-                let criteria = match body.criteria {
-                    Some(criteria) => criteria,
-                    None => {
-                        let mut names = reference::list_municipalities(conn, None)?
-                            .into_iter()
-                            .filter(|m| council.municipality_codes.contains(&m.code))
-                            .collect::<Vec<_>>();
-                        names.sort_by(|a, b| a.name.fi.cmp(&b.name.fi));
-                        let join = |f: fn(&reference::Municipality) -> &str| {
-                            names.iter().map(f).collect::<Vec<_>>().join(", ")
-                        };
-                        default_criteria(
-                            &join(|m| &m.name.fi),
-                            &join(|m| m.name.sv.as_deref().unwrap_or(&m.name.fi)),
-                            &join(|m| m.name.en.as_deref().unwrap_or(&m.name.fi)),
-                        )
-                    }
-                };
-                let checked = check_fields(EnteredCall {
-                    title: body.title,
-                    announcement: body.announcement,
-                    criteria,
-                    opens_at: body.opens_at,
-                    closes_at: body.closes_at,
-                    time_zone: body
-                        .time_zone
-                        .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
-                    term_start: body.term_start,
-                    term_end: body.term_end,
-                    contacts: body.contacts,
-                    themes: body.themes.unwrap_or_else(|| planned.clone()),
-                })?;
-                check_themes_planned(&checked.themes, &planned)?;
-                let call = Call {
-                    id: CallId::new(),
-                    council_id: council.id,
-                    phase: CallPhase::Draft,
-                    title: checked.title,
-                    announcement: checked.announcement,
-                    criteria: checked.criteria,
-                    contacts: checked.contacts,
-                    themes: checked.themes,
-                    window: checked.window,
-                    time_zone: checked.time_zone,
-                    term_start: checked.term_start,
-                    term_end: checked.term_end,
-                    published_at: None,
-                    review_started_at: None,
-                    decided_at: None,
-                    created_by: Some(created_by),
-                    created_at: now,
-                    updated_at: now,
-                };
-                store::insert(conn, &call)?;
-                record(conn, &staff, "call.created", None, &call, now)?;
-                Ok(idempotency::created(CallView::new(call, now)))
-            })
-        })
-        .await?;
-    Ok(outcome.into_response())
+    Ok(idempotency::created(
+        created,
+        |call| CallView::new(call, now),
+        None,
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -534,6 +126,7 @@ pub struct ListCallsQuery {
     /// Only calls of this council.
     pub council_id: Option<CouncilId>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -564,23 +157,8 @@ pub async fn list_calls(
 ) -> Result<web::Json<CallList>, AppError> {
     let query = query.0;
     let page = page_request(query.limit, query.cursor)?;
-    let drafts = match caller.0.as_ref().map(Staff::scope) {
-        Some(scope) if scope.is_admin() => Drafts::All,
-        Some(scope) if scope.role == crate::domain::access::Role::Secretary => {
-            Drafts::OfCouncils(scope.councils)
-        }
-        _ => Drafts::None,
-    };
-    let filter = store::ListFilter {
-        status: query.status,
-        council_id: query.council_id,
-        drafts,
-    };
+    let page = workflow::list(&state.round, caller.0, query.status, query.council_id, page).await?;
     let now = state.now();
-    let page = state
-        .db
-        .run(move |conn| store::list(conn, &filter, &page, now))
-        .await?;
     Ok(web::Json(CallList {
         items: page
             .items
@@ -607,11 +185,7 @@ pub async fn get_call(
     caller: MaybeStaff,
     id: web::Path<CallId>,
 ) -> Result<web::Json<CallView>, AppError> {
-    let id = id.into_inner();
-    let call = state
-        .db
-        .run(move |conn| visible_call(conn, &id, caller.0.as_ref()))
-        .await?;
+    let call = workflow::get(&state.round, caller.0, id.into_inner()).await?;
     Ok(web::Json(CallView::new(call, state.now())))
 }
 
@@ -638,122 +212,8 @@ pub async fn update_call(
     id: web::Path<CallId>,
     body: Json<UpdateCall>,
 ) -> Result<web::Json<CallView>, AppError> {
-    let id = id.into_inner();
-    let patch = body.0;
-    let now = state.now();
-    let call = state
-        .db
-        .write(move |conn| {
-            let call = managed_call(conn, &id, &staff)?;
-            let before = call.clone();
-            let status = call.status(now);
-            let (updated, action) = if status == CallStatus::Draft {
-                call::transition(status, CallAction::Edit).map_err(illegal)?;
-                (edit_draft(conn, call, patch, now)?, "call.edited")
-            } else {
-                (
-                    extend_deadline(call, patch, status, now)?,
-                    "call.deadline_extended",
-                )
-            };
-            record(conn, &staff, action, Some(&before), &updated, now)?;
-            let expected = updated.phase;
-            if !store::update(conn, &updated, expected)? {
-                return Err(AppError::Conflict(
-                    "the call changed meanwhile; read it again".into(),
-                ));
-            }
-            Ok(updated)
-        })
-        .await?;
-    Ok(web::Json(CallView::new(call, now)))
-}
-
-fn edit_draft(
-    conn: &mut DbConn,
-    call: Call,
-    patch: UpdateCall,
-    now: DateTime<Utc>,
-) -> Result<Call, AppError> {
-    let planned = planned_themes(conn, &call.council_id)?;
-    let themes_changed = patch.themes.is_some();
-    let checked = check_fields(EnteredCall {
-        title: patch.title.unwrap_or(call.title),
-        announcement: patch.announcement.unwrap_or(call.announcement),
-        criteria: patch.criteria.unwrap_or(call.criteria),
-        opens_at: patch
-            .opens_at
-            .unwrap_or_else(|| call::format_utc(call.window.opens_at)),
-        closes_at: patch
-            .closes_at
-            .unwrap_or_else(|| call::format_utc(call.window.closes_at)),
-        time_zone: patch
-            .time_zone
-            .unwrap_or_else(|| call.time_zone.name().to_owned()),
-        term_start: patch.term_start.unwrap_or(call.term_start),
-        term_end: patch.term_end.unwrap_or(call.term_end),
-        contacts: patch.contacts.unwrap_or(call.contacts),
-        themes: patch.themes.unwrap_or(call.themes),
-    })?;
-    if themes_changed {
-        check_themes_planned(&checked.themes, &planned)?;
-    }
-    Ok(Call {
-        title: checked.title,
-        announcement: checked.announcement,
-        criteria: checked.criteria,
-        window: checked.window,
-        time_zone: checked.time_zone,
-        term_start: checked.term_start,
-        term_end: checked.term_end,
-        contacts: checked.contacts,
-        themes: checked.themes,
-        updated_at: now,
-        ..call
-    })
-}
-
-fn extend_deadline(
-    call: Call,
-    patch: UpdateCall,
-    status: CallStatus,
-    now: DateTime<Utc>,
-) -> Result<Call, AppError> {
-    let UpdateCall {
-        closes_at: Some(closes_at),
-        ..
-    } = &patch
-    else {
-        return Err(AppError::Conflict(format!(
-            "the call is {status}; once published, only a later closes_at is accepted"
-        )));
-    };
-    let only_closes_at = UpdateCall {
-        closes_at: Some(closes_at.clone()),
-        ..Default::default()
-    };
-    if patch != only_closes_at {
-        return Err(AppError::Conflict(format!(
-            "the call is {status}; once published, only a later closes_at is accepted"
-        )));
-    }
-    call::transition(status, CallAction::ExtendDeadline).map_err(illegal)?;
-    let new_closes_at = call::parse_instant(closes_at, call.time_zone)
-        .map_err(|e| AppError::invalid("closes_at", "instant", e.to_string()))?;
-    if new_closes_at <= call.window.closes_at {
-        return Err(AppError::Conflict(format!(
-            "a published call's deadline can only be extended; closes_at must be later than {}",
-            call::format_utc(call.window.closes_at)
-        )));
-    }
-    Ok(Call {
-        window: Window {
-            closes_at: new_closes_at,
-            ..call.window
-        },
-        updated_at: now,
-        ..call
-    })
+    let call = workflow::update(&state.round, staff, id.into_inner(), body.0).await?;
+    Ok(web::Json(CallView::new(call, state.now())))
 }
 
 /// Publishes a draft. It becomes `scheduled`, then `open` at `opens_at` and `closed` at
@@ -776,40 +236,8 @@ pub async fn publish_call(
     staff: Staff,
     id: web::Path<CallId>,
 ) -> Result<web::Json<CallView>, AppError> {
-    let id = id.into_inner();
-    let now = state.now();
-    let call = state
-        .db
-        .write(move |conn| {
-                let call = managed_call(conn, &id, &staff)?;
-                let phase = call::transition(call.status(now), CallAction::Publish).map_err(illegal)?;
-                if call.window.closes_at <= now {
-                    return Err(AppError::Conflict(
-                        "closes_at has already passed; set a later closes_at before publishing".into(),
-                    ));
-                }
-                let planned = planned_themes(conn, &call.council_id)?;
-                if check_themes_planned(&call.themes, &planned).is_err() {
-                    return Err(AppError::Conflict(
-                        "some of the call's themes no longer have seats; edit the themes or the seat plan".into(),
-                    ));
-                }
-                let before = call.clone();
-                let published = Call {
-                    phase,
-                    published_at: Some(now),
-                    updated_at: now,
-                    ..call
-                };
-                if !store::update(conn, &published, CallPhase::Draft)? {
-                    return Err(AppError::Conflict("the call was published meanwhile".into()));
-                }
-                record(conn, &staff, "call.published", Some(&before), &published, now)?;
-                Ok(published)
-            })
-        .await?;
-    tracing::info!(call_id = %call.id, "call published");
-    Ok(web::Json(CallView::new(call, now)))
+    let call = workflow::publish(&state.round, staff, id.into_inner()).await?;
+    Ok(web::Json(CallView::new(call, state.now())))
 }
 
 /// Moves a closed call to review (an admin, or a secretary of the council); 409 before
@@ -832,36 +260,6 @@ pub async fn start_review(
     staff: Staff,
     id: web::Path<CallId>,
 ) -> Result<web::Json<CallView>, AppError> {
-    let id = id.into_inner();
-    let now = state.now();
-    let call = state
-        .db
-        .write(move |conn| {
-            let call = managed_call(conn, &id, &staff)?;
-            let phase =
-                call::transition(call.status(now), CallAction::StartReview).map_err(illegal)?;
-            let before = call.clone();
-            let reviewing = Call {
-                phase,
-                review_started_at: Some(now),
-                updated_at: now,
-                ..call
-            };
-            if !store::update(conn, &reviewing, CallPhase::Published)? {
-                return Err(AppError::Conflict(
-                    "the call changed meanwhile; read it again".into(),
-                ));
-            }
-            record(
-                conn,
-                &staff,
-                "call.review_started",
-                Some(&before),
-                &reviewing,
-                now,
-            )?;
-            Ok(reviewing)
-        })
-        .await?;
-    Ok(web::Json(CallView::new(call, now)))
+    let call = workflow::start_review(&state.round, staff, id.into_inner()).await?;
+    Ok(web::Json(CallView::new(call, state.now())))
 }

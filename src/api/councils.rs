@@ -1,5 +1,5 @@
 //! Councils (JANE and paikallis-JANEs), their seat plans and seats, the published composition and
-//! coverage across a council and the councils below it.
+//! coverage across a council and the councils below it. The workflows are `round::councils`.
 
 use std::collections::BTreeMap;
 
@@ -7,23 +7,22 @@ use actix_web::{HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::{Validate, ValidationError};
 
 use super::AppState;
 use super::auth::Staff;
 use super::extract::{Json, Query, page_request};
 use super::idempotency::{self, IdempotencyKey};
-use super::rules::{field_error, first_duplicate, name_text, unique_strings};
-use crate::db::{DbConn, LockableTable};
-use crate::domain::council::{CouncilKind, ParentCouncil, check_hierarchy};
-use crate::domain::coverage::{self as coverage_rules, SeatState};
+use crate::domain::council::CouncilKind;
+use crate::domain::coverage::CouncilCoverage;
 use crate::domain::localized::LocalizedText;
-use crate::domain::seat_plan::{PlanLine, SeatRole};
+use crate::domain::seat_plan::SeatRole;
 use crate::domain::theme::ThemeArea;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::ids::{CouncilId, SeatId};
-use crate::store::councils::{self as store, Council};
-use crate::store::{Page, reference, seats};
+use crate::round::councils as workflow;
+pub use crate::round::councils::{CreateCouncil, SeatPlanRequest, SeatPlanTheme, UpdateCouncil};
+use crate::store::councils::Council;
+use crate::store::seats;
 
 #[derive(Serialize, ToSchema)]
 pub struct CouncilView {
@@ -53,61 +52,6 @@ impl From<Council> for CouncilView {
     }
 }
 
-#[derive(Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateCouncil {
-    #[validate(custom(function = "name_text"))]
-    pub name: LocalizedText,
-    pub kind: CouncilKind,
-    /// Required for a local council: its regional council.
-    #[serde(default)]
-    pub parent_id: Option<CouncilId>,
-    #[validate(length(min = 1, max = 100), custom(function = "unique_strings"))]
-    #[schema(example = json!(["426"]))]
-    pub municipality_codes: Vec<String>,
-}
-
-fn lock_and_find(conn: &mut DbConn, id: &CouncilId) -> Result<Option<Council>, AppError> {
-    conn.lock_row(LockableTable::Councils, id.as_str())?;
-    store::find(conn, id)
-}
-
-/// Every municipality code must be known; names each unknown one.
-fn check_municipalities(conn: &mut DbConn, codes: &[String]) -> Result<(), AppError> {
-    let unknown = reference::unknown_municipalities(conn, codes)?;
-    if unknown.is_empty() {
-        return Ok(());
-    }
-    Err(AppError::Validation(
-        codes
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| unknown.contains(c))
-            .map(|(i, c)| {
-                FieldError::new(
-                    format!("municipality_codes[{i}]"),
-                    "unknown",
-                    format!("no municipality {c}"),
-                )
-            })
-            .collect(),
-    ))
-}
-
-fn hierarchy(
-    kind: CouncilKind,
-    parent: Option<&Council>,
-    codes: &[String],
-    children: &[String],
-) -> Result<(), AppError> {
-    let parent = parent.map(|p| ParentCouncil {
-        kind: p.kind,
-        municipality_codes: &p.municipality_codes,
-    });
-    check_hierarchy(kind, parent, codes, children)
-        .map_err(|e| AppError::invalid(e.field, "hierarchy", e.message))
-}
-
 /// Creates a council (admin).
 #[utoipa::path(
     tag = "councils",
@@ -127,40 +71,10 @@ pub async fn create_council(
     key: IdempotencyKey,
     body: Json<CreateCouncil>,
 ) -> Result<HttpResponse, AppError> {
-    staff.require_admin()?;
     let Json(body, digest) = body;
-    let now = state.now();
-    let scope = idempotency::staff_scope("POST /api/v1/councils", &staff);
-    let outcome = state
-        .db
-        .write(move |conn| {
-            idempotency::once(conn, &key, &scope, &digest, now, |conn| {
-                check_municipalities(conn, &body.municipality_codes)?;
-                let parent = match &body.parent_id {
-                    // Locked: the parent's area must not shrink while a child is added inside it.
-                    Some(id) => Some(lock_and_find(conn, id)?.ok_or_else(|| {
-                        AppError::invalid("parent_id", "unknown", format!("no council {id}"))
-                    })?),
-                    None => None,
-                };
-                hierarchy(body.kind, parent.as_ref(), &body.municipality_codes, &[])?;
-                let mut codes = body.municipality_codes;
-                codes.sort();
-                let council = Council {
-                    id: CouncilId::new(),
-                    kind: body.kind,
-                    parent_id: body.parent_id,
-                    name: body.name.normalized(),
-                    municipality_codes: codes,
-                    created_at: now,
-                    updated_at: now,
-                };
-                store::insert(conn, &council)?;
-                Ok(idempotency::created(CouncilView::from(council)))
-            })
-        })
-        .await?;
-    Ok(outcome.into_response())
+    let once = key.of_staff("POST /api/v1/councils", &staff, &digest);
+    let created = workflow::create(&state.round, staff, body, once).await?;
+    Ok(idempotency::created(created, CouncilView::from, None))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -171,6 +85,7 @@ pub struct ListCouncilsQuery {
     /// Only the local councils under this regional council.
     pub parent_id: Option<CouncilId>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -195,14 +110,7 @@ pub async fn list_councils(
 ) -> Result<web::Json<CouncilList>, AppError> {
     let query = query.0;
     let page = page_request(query.limit, query.cursor)?;
-    let filter = store::ListFilter {
-        kind: query.kind,
-        parent_id: query.parent_id,
-    };
-    let page = state
-        .db
-        .run(move |conn| store::list(conn, &filter, &page))
-        .await?;
+    let page = workflow::list(&state.round, query.kind, query.parent_id, page).await?;
     Ok(web::Json(CouncilList {
         items: page.items.into_iter().map(Into::into).collect(),
         next_cursor: page.next_cursor,
@@ -220,20 +128,8 @@ pub async fn get_council(
     state: web::Data<AppState>,
     id: web::Path<CouncilId>,
 ) -> Result<web::Json<CouncilView>, AppError> {
-    let id = id.into_inner();
-    let council = state.db.run(move |conn| store::get(conn, &id)).await?;
+    let council = workflow::get(&state.round, id.into_inner()).await?;
     Ok(web::Json(council.into()))
-}
-
-#[derive(Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateCouncil {
-    #[validate(custom(function = "name_text"))]
-    pub name: Option<LocalizedText>,
-    /// Replaces the covered municipalities. A local council stays inside its regional council's
-    /// area; a regional council keeps covering its local councils' municipalities.
-    #[validate(length(min = 1, max = 100), custom(function = "unique_strings"))]
-    pub municipality_codes: Option<Vec<String>>,
 }
 
 /// Renames a council or changes its area (an admin, or a secretary of the council).
@@ -257,70 +153,8 @@ pub async fn update_council(
     id: web::Path<CouncilId>,
     body: Json<UpdateCouncil>,
 ) -> Result<web::Json<CouncilView>, AppError> {
-    let id = id.into_inner();
-    staff.require_manager(&id)?;
-    let body = body.0;
-    let now = state.now();
-    let council = state
-        .db
-        .write(move |conn| {
-            // Locked: concurrent edits of the same council must not overwrite each other.
-            let mut council =
-                lock_and_find(conn, &id)?.ok_or_else(|| AppError::not_found("council"))?;
-            if let Some(name) = body.name {
-                council.name = name.normalized();
-            }
-            if let Some(mut codes) = body.municipality_codes {
-                check_municipalities(conn, &codes)?;
-                let parent = match &council.parent_id {
-                    Some(parent) => Some(store::get(conn, parent)?),
-                    None => None,
-                };
-                let children = store::children_municipalities(conn, &id)?;
-                hierarchy(council.kind, parent.as_ref(), &codes, &children)?;
-                codes.sort();
-                council.municipality_codes = codes;
-            }
-            council.updated_at = now;
-            store::update(conn, &council)?;
-            Ok(council)
-        })
-        .await?;
+    let council = workflow::update(&state.round, staff, id.into_inner(), body.0).await?;
     Ok(web::Json(council.into()))
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SeatPlanTheme {
-    pub theme: ThemeArea,
-    /// Edustajapaikat.
-    #[validate(range(max = 50))]
-    #[schema(example = 1, maximum = 50)]
-    pub representatives: u32,
-    /// Varaedustajapaikat.
-    #[validate(range(max = 50))]
-    #[schema(example = 1, maximum = 50)]
-    pub deputies: u32,
-}
-
-fn unique_themes(plan: &SeatPlanRequest) -> Result<(), ValidationError> {
-    match first_duplicate(&plan.themes, |t| t.theme) {
-        Some(i) => Err(field_error(
-            format!("themes[{i}].theme"),
-            "unique",
-            format!("{} is listed twice", plan.themes[i].theme.code()),
-        )),
-        None => Ok(()),
-    }
-}
-
-#[derive(Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[validate(schema(function = "unique_themes", skip_on_field_errors = false))]
-pub struct SeatPlanRequest {
-    /// Seats per theme; themes not listed get no seats.
-    #[validate(nested)]
-    pub themes: Vec<SeatPlanTheme>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -429,26 +263,7 @@ pub async fn put_seat_plan(
     body: Json<SeatPlanRequest>,
 ) -> Result<web::Json<SeatPlanView>, AppError> {
     let id = id.into_inner();
-    staff.require_manager(&id)?;
-    let wanted: Vec<PlanLine> = body
-        .0
-        .themes
-        .iter()
-        .map(|t| PlanLine {
-            theme: t.theme,
-            representatives: t.representatives,
-            deputies: t.deputies,
-        })
-        .collect();
-    let now = state.now();
-    let council = id.clone();
-    let seats = state
-        .db
-        .write(move |conn| {
-            store::get(conn, &council)?;
-            seats::replace_plan(conn, &council, &wanted, now)
-        })
-        .await?;
+    let seats = workflow::replace_seat_plan(&state.round, staff, id.clone(), body.0).await?;
     Ok(web::Json(seat_plan_view(id, seats)))
 }
 
@@ -464,14 +279,7 @@ pub async fn get_seat_plan(
     id: web::Path<CouncilId>,
 ) -> Result<web::Json<SeatPlanView>, AppError> {
     let id = id.into_inner();
-    let council = id.clone();
-    let seats = state
-        .db
-        .run(move |conn| {
-            store::get(conn, &council)?;
-            seats::of_council(conn, &council)
-        })
-        .await?;
+    let seats = workflow::seats(&state.round, id.clone()).await?;
     Ok(web::Json(seat_plan_view(id, seats)))
 }
 
@@ -486,14 +294,7 @@ pub async fn list_seats(
     state: web::Data<AppState>,
     id: web::Path<CouncilId>,
 ) -> Result<web::Json<Vec<SeatView>>, AppError> {
-    let id = id.into_inner();
-    let seats = state
-        .db
-        .run(move |conn| {
-            store::get(conn, &id)?;
-            seats::of_council(conn, &id)
-        })
-        .await?;
+    let seats = workflow::seats(&state.round, id.into_inner()).await?;
     Ok(web::Json(seats.into_iter().map(Into::into).collect()))
 }
 
@@ -523,6 +324,7 @@ pub struct MemberList {
 #[serde(deny_unknown_fields)]
 pub struct MembersQuery {
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -544,32 +346,8 @@ pub async fn members(
     id: web::Path<CouncilId>,
     query: Query<MembersQuery>,
 ) -> Result<web::Json<MemberList>, AppError> {
-    let id = id.into_inner();
     let page = page_request(query.0.limit, query.0.cursor)?;
-    let seats = state
-        .db
-        .run(move |conn| {
-            store::get(conn, &id)?;
-            seats::of_council(conn, &id)
-        })
-        .await?;
-    // Seats are few (tens), so the page is cut in memory, in seat order; the cursor is the last
-    // seat id of the previous page.
-    let mut filled: Vec<_> = seats.into_iter().filter(|s| s.holder.is_some()).collect();
-    if let Some(after) = &page.after {
-        let position = filled
-            .iter()
-            .position(|s| s.id.as_str() == after)
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "cursor",
-                    "invalid",
-                    "no longer valid; the composition changed, start again",
-                )
-            })?;
-        filled.drain(..=position);
-    }
-    let page = Page::from_rows(filled, page.limit, |s| s.id.to_string());
+    let page = workflow::members(&state.round, id.into_inner(), page).await?;
     Ok(web::Json(MemberList {
         items: page
             .items
@@ -631,6 +409,35 @@ pub struct CoverageView {
     pub councils: Vec<CouncilCoverageView>,
 }
 
+fn council_coverage_view(council: Council, c: CouncilCoverage<SeatId>) -> CouncilCoverageView {
+    CouncilCoverageView {
+        has_seat_plan: c.has_seat_plan(),
+        all_representative_seats_filled: c.all_representative_seats_filled(),
+        all_seats_filled: c.all_seats_filled(),
+        representative: Tally {
+            total: c.representative.total,
+            filled: c.representative.filled,
+        },
+        deputy: Tally {
+            total: c.deputy.total,
+            filled: c.deputy.filled,
+        },
+        gaps: c
+            .gaps
+            .into_iter()
+            .map(|g| Gap {
+                theme: g.theme,
+                role: g.role,
+                seat_id: g.seat_id,
+            })
+            .collect(),
+        id: council.id,
+        name: council.name,
+        kind: council.kind,
+        parent_id: council.parent_id,
+    }
+}
+
 /// Which seats are filled in the council and every council below it (public).
 #[utoipa::path(
     tag = "councils",
@@ -643,58 +450,10 @@ pub async fn coverage(
     id: web::Path<CouncilId>,
 ) -> Result<web::Json<CoverageView>, AppError> {
     let id = id.into_inner();
-    let root = id.clone();
-    let (councils, seats) = state
-        .db
-        .run(move |conn| {
-            store::get(conn, &root)?;
-            let tree = coverage_rules::subtree(&root, &store::parents(conn)?);
-            let councils = store::find_many(conn, &tree)?;
-            let seats = seats::of_councils(conn, &tree)?;
-            Ok((councils, seats))
-        })
-        .await?;
-    let views: Vec<CouncilCoverageView> = councils
+    let views: Vec<CouncilCoverageView> = workflow::coverage(&state.round, id.clone())
+        .await?
         .into_iter()
-        .map(|council| {
-            let states: Vec<SeatState<SeatId>> = seats
-                .iter()
-                .filter(|s| s.council_id == council.id)
-                .map(|s| SeatState {
-                    seat_id: s.id.clone(),
-                    theme: s.theme,
-                    role: s.role,
-                    filled: s.holder.is_some(),
-                })
-                .collect();
-            let c = coverage_rules::council_coverage(&states);
-            CouncilCoverageView {
-                has_seat_plan: c.has_seat_plan(),
-                all_representative_seats_filled: c.all_representative_seats_filled(),
-                all_seats_filled: c.all_seats_filled(),
-                representative: Tally {
-                    total: c.representative.total,
-                    filled: c.representative.filled,
-                },
-                deputy: Tally {
-                    total: c.deputy.total,
-                    filled: c.deputy.filled,
-                },
-                gaps: c
-                    .gaps
-                    .into_iter()
-                    .map(|g| Gap {
-                        theme: g.theme,
-                        role: g.role,
-                        seat_id: g.seat_id,
-                    })
-                    .collect(),
-                id: council.id,
-                name: council.name,
-                kind: council.kind,
-                parent_id: council.parent_id,
-            }
-        })
+        .map(|(council, c)| council_coverage_view(council, c))
         .collect();
     let all_representative_seats_filled = views.iter().all(|v| v.all_representative_seats_filled);
     let all_seats_filled =

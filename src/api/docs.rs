@@ -6,7 +6,8 @@ use utoipa::{Modify, OpenApi, ToResponse};
 
 use utoipa::openapi::{Ref, RefOr};
 
-use crate::error::{FieldError, Problem};
+use super::problem::Problem;
+use crate::error::FieldError;
 
 #[derive(OpenApi)]
 #[openapi(

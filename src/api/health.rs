@@ -8,7 +8,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
-use crate::error::{AppError, PROBLEM_KINDS};
+use super::problem::ProblemKind;
+use crate::error::AppError;
 use crate::telemetry::Metrics;
 
 #[derive(Serialize, ToSchema)]
@@ -41,6 +42,7 @@ pub async fn healthz() -> web::Json<Health> {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Readiness>, AppError> {
     state
+        .round
         .db
         .run(|conn| {
             diesel::sql_query("SELECT 1")
@@ -50,7 +52,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Readiness>, 
         .await?;
     Ok(web::Json(Readiness {
         status: "ready",
-        database: state.db.backend(),
+        database: state.round.db.backend(),
     }))
 }
 
@@ -95,11 +97,14 @@ pub async fn openapi_json() -> HttpResponse {
 )]
 #[get("/problems/{slug}")]
 pub async fn problem_type(slug: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let (_, title, description) = PROBLEM_KINDS
-        .iter()
-        .find(|(s, _, _)| *s == slug.as_str())
-        .ok_or_else(|| AppError::not_found("problem type"))?;
+    let kind =
+        ProblemKind::by_slug(slug.as_str()).ok_or_else(|| AppError::not_found("problem type"))?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .body(format!("{title}\n\n{description}\n")))
+        .body(format!(
+            "{} ({})\n\n{}\n",
+            kind.title,
+            kind.status.as_u16(),
+            kind.description
+        )))
 }

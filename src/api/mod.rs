@@ -11,9 +11,9 @@ pub mod health;
 pub mod idempotency;
 pub mod limits;
 pub mod notifications;
+pub mod problem;
 pub mod reference;
 pub mod review;
-pub mod rules;
 pub mod selection;
 pub mod users;
 
@@ -29,35 +29,25 @@ use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::db::Db;
 use crate::error::AppError;
-use crate::mail::templates::Templates;
+use crate::round::Round;
 use crate::telemetry::{self, Metrics};
 
-/// What every handler can reach.
+/// What every handler can reach: the workflows' context and the rate limits.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Db,
-    pub clock: Arc<dyn Clock>,
-    pub config: Arc<Config>,
-    pub templates: Arc<Templates>,
+    pub round: Round,
     pub limits: Arc<limits::RateLimits>,
-    /// One permit per selection run being solved (`selection.max_concurrent_runs`).
-    pub selection_runs: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
-    pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
+    pub fn new(round: Round) -> Self {
+        let limits = Arc::new(limits::RateLimits::from_config(&round.config.rate_limit));
+        Self { round, limits }
     }
 
-    /// The permits for `selection_runs`, as many as the configuration allows at once.
-    pub fn selection_permits(config: &Config) -> Arc<tokio::sync::Semaphore> {
-        Arc::new(tokio::sync::Semaphore::new(
-            config.selection.max_concurrent_runs as usize,
-        ))
+    pub fn now(&self) -> DateTime<Utc> {
+        self.round.now()
     }
 }
 
@@ -209,12 +199,11 @@ fn problem_for_plain_errors<B: MessageBody + 'static>(
     let error = match status.as_u16() {
         400 => AppError::BadRequest("the request could not be read".into()),
         404 => AppError::NotFound("not found".into()),
-        405 => AppError::NotFound("no such endpoint for this method".into()),
         413 => AppError::PayloadTooLarge { limit: 0 },
         s if s >= 500 => AppError::Internal(anyhow::anyhow!("unhandled {status}")),
         _ => AppError::BadRequest(status.canonical_reason().unwrap_or("error").to_owned()),
     };
-    let mut problem = error.problem();
+    let mut problem = problem::problem_of(&error);
     problem.status = status.as_u16();
     let body = HttpResponse::build(status)
         .content_type("application/problem+json")

@@ -1,25 +1,24 @@
-//! The outbox as staff see it (status, retry) and the per-call email templates.
+//! The outbox as staff see it (status, retry) and the per-call email templates. The workflows are
+//! `round::notifications`.
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
 use super::AppState;
 use super::auth::Staff;
 use super::extract::{Json, Query, page_request};
-use crate::db::{DbConn, from_db_time};
-use crate::domain::access::Role;
-use crate::domain::call::CallPhase;
+use crate::db::from_db_time;
 use crate::domain::localized::Language;
 use crate::domain::notification::{DeliveryStatus, MessageKind};
 use crate::error::AppError;
 use crate::ids::{CallId, NotificationId, UserId};
 use crate::mail::context::MessageContext;
-use crate::mail::templates::{TemplateError, TemplateSource, Templates};
-use crate::store::calls as calls_store;
-use crate::store::notifications::{self as store, ListFilter, Notification, Visibility};
+use crate::mail::templates::Templates;
+use crate::round::notifications as workflow;
+pub use crate::round::notifications::PutEmailTemplate;
+use crate::store::notifications::{ListFilter, Notification, Visibility};
 use crate::tokens;
 
 #[derive(Serialize, ToSchema)]
@@ -92,37 +91,10 @@ pub struct NotificationQuery {
     /// Only messages about this call.
     pub call_id: Option<CallId>,
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-fn visibility(staff: &Staff) -> Result<Visibility, AppError> {
-    match staff.0.role {
-        Role::Admin => Ok(Visibility::All),
-        Role::Secretary => Ok(Visibility::Councils(staff.0.council_ids.clone())),
-        Role::Committee => Err(AppError::Forbidden(
-            "only admins and secretaries see the outbox".into(),
-        )),
-    }
-}
-
-/// A message the caller may see, or 404.
-fn visible_notification(
-    conn: &mut DbConn,
-    id: &NotificationId,
-    visibility: &Visibility,
-) -> Result<Notification, AppError> {
-    let n = store::find(conn, id)?.ok_or_else(|| AppError::not_found("notification"))?;
-    let visible = match visibility {
-        Visibility::All => true,
-        Visibility::Councils(councils) => store::visible_to(conn, &n, councils)?,
-    };
-    if visible {
-        Ok(n)
-    } else {
-        Err(AppError::not_found("notification"))
-    }
 }
 
 /// Messages, newest first: all of them for an admin; for a secretary those about their councils'
@@ -148,13 +120,10 @@ pub async fn list_notifications(
         status: query.status,
         kind: query.kind,
         call_id: query.call_id,
-        visibility: visibility(&staff)?,
+        visibility: Visibility::All,
     };
     let page = page_request(query.limit, query.cursor)?;
-    let page = state
-        .db
-        .run(move |conn| store::list(conn, &filter, &page))
-        .await?;
+    let page = workflow::list(&state.round, staff, filter, page).await?;
     Ok(web::Json(NotificationList {
         items: page.items.iter().map(Into::into).collect(),
         next_cursor: page.next_cursor,
@@ -178,12 +147,7 @@ pub async fn get_notification(
     staff: Staff,
     id: web::Path<NotificationId>,
 ) -> Result<web::Json<NotificationDetail>, AppError> {
-    let visibility = visibility(&staff)?;
-    let id = id.into_inner();
-    let n = state
-        .db
-        .run(move |conn| visible_notification(conn, &id, &visibility))
-        .await?;
+    let n = workflow::get(&state.round, staff, id.into_inner()).await?;
     Ok(web::Json(NotificationDetail {
         notification: (&n).into(),
         body_text: tokens::redact(&n.body_text),
@@ -210,22 +174,7 @@ pub async fn retry_notification(
     staff: Staff,
     id: web::Path<NotificationId>,
 ) -> Result<web::Json<NotificationView>, AppError> {
-    let visibility = visibility(&staff)?;
-    let id = id.into_inner();
-    let now = state.now();
-    let requeued = state
-        .db
-        .write(move |conn| {
-            let n = visible_notification(conn, &id, &visibility)?;
-            store::requeue(conn, &id, now)?.ok_or_else(|| {
-                AppError::Conflict(format!(
-                    "the message is {}; only failed or queued messages are retried",
-                    n.status().as_str()
-                ))
-            })
-        })
-        .await?;
-    tracing::info!(notification_id = %requeued.id, by = %staff.0.id, "message queued again");
+    let requeued = workflow::retry(&state.round, staff, id.into_inner()).await?;
     Ok(web::Json((&requeued).into()))
 }
 
@@ -250,22 +199,6 @@ pub struct EmailTemplateList {
     pub items: Vec<EmailTemplateView>,
 }
 
-/// The call, if the caller manages it (admin, or secretary of its council); 404 if they may not
-/// see it, 403 if they may see but not manage it.
-fn managed_call(
-    conn: &mut DbConn,
-    id: &CallId,
-    staff: &Staff,
-) -> Result<calls_store::Call, AppError> {
-    let call = calls_store::find(conn, id)?.ok_or_else(|| AppError::not_found("call"))?;
-    let manages = staff.scope().manages(&call.council_id);
-    if call.phase == CallPhase::Draft && !manages {
-        return Err(AppError::not_found("call"));
-    }
-    staff.require_manager(&call.council_id)?;
-    Ok(call)
-}
-
 /// The email templates of a call (an admin, or a secretary of its council).
 #[utoipa::path(
     tag = "notifications",
@@ -284,14 +217,7 @@ pub async fn list_email_templates(
     id: web::Path<CallId>,
 ) -> Result<web::Json<EmailTemplateList>, AppError> {
     let call_id = id.into_inner();
-    let id = call_id.clone();
-    let overrides = state
-        .db
-        .run(move |conn| {
-            managed_call(conn, &id, &staff)?;
-            store::template_overrides(conn, &id)
-        })
-        .await?;
+    let overrides = workflow::template_overrides(&state.round, staff, call_id.clone()).await?;
     let mut items = Vec::new();
     for kind in MessageKind::ALL {
         let variables = MessageContext::variables(kind);
@@ -314,18 +240,6 @@ pub async fn list_email_templates(
         }
     }
     Ok(web::Json(EmailTemplateList { call_id, items }))
-}
-
-#[derive(Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PutEmailTemplate {
-    pub language: Language,
-    /// One line; may use the kind's variables, e.g. `Kiitos, {{ candidate.first_name }}`.
-    #[validate(length(min = 1, max = 300))]
-    pub subject: String,
-    /// Plain text (minijinja syntax); paragraphs separated by blank lines.
-    #[validate(length(min = 1, max = 20000))]
-    pub body: String,
 }
 
 /// Replaces the call's template for one kind of message in one language. A template that does not
@@ -351,46 +265,15 @@ pub async fn put_email_template(
 ) -> Result<web::Json<EmailTemplateView>, AppError> {
     let (call_id, kind) = path.into_inner();
     let kind = MessageKind::parse(&kind).ok_or_else(|| AppError::not_found("message kind"))?;
-    let body = body.0;
-    let source = TemplateSource {
-        subject: body.subject,
-        body: body.body,
-    };
-    let now = state.now();
-    let language = body.language;
-    // Who may change the call is settled before what they sent is judged; the template is tried
-    // outside the write transaction, as rendering it takes time.
-    let (check_id, check_staff) = (call_id.clone(), staff.clone());
-    state
-        .db
-        .run(move |conn| managed_call(conn, &check_id, &check_staff).map(|_| ()))
-        .await?;
-    if let Err(error) = state.templates.check(kind, language, &source) {
-        let (field, message) = match error {
-            TemplateError::Subject(m) => ("subject", m),
-            TemplateError::Body(m) => ("body", m),
-        };
-        return Err(AppError::invalid(
-            field,
-            "template",
-            format!("does not render: {message}"),
-        ));
-    }
-    let saved = source.clone();
-    state
-        .db
-        .write(move |conn| {
-            managed_call(conn, &call_id, &staff)?;
-            store::save_template_override(conn, &call_id, kind, language, &saved, &staff.0.id, now)
-        })
-        .await?;
+    let language = body.0.language;
+    let source = workflow::put_template(&state.round, staff, call_id, kind, body.0).await?;
     Ok(web::Json(EmailTemplateView {
         kind,
         language,
         subject: source.subject,
         body: source.body,
         custom: true,
-        updated_at: Some(now),
+        updated_at: Some(state.now()),
         variables: MessageContext::variables(kind),
     }))
 }
@@ -424,13 +307,7 @@ pub async fn delete_email_template(
     let (call_id, kind) = path.into_inner();
     let kind = MessageKind::parse(&kind).ok_or_else(|| AppError::not_found("message kind"))?;
     let language = query.0.language;
-    let deleted = state
-        .db
-        .write(move |conn| {
-            managed_call(conn, &call_id, &staff)?;
-            store::delete_template_override(conn, &call_id, kind, language)
-        })
-        .await?;
+    let deleted = workflow::delete_template(&state.round, staff, call_id, kind, language).await?;
     if deleted {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -1,5 +1,6 @@
 //! The committee's review of a call: its members and rubric, conflicts of interest, the members'
-//! reviews, the ranking, progress, the audit log and the exports for the meeting.
+//! reviews, the ranking, progress, the audit log and the exports for the meeting. The workflows
+//! are `round::review`; this file holds the routes, the views and the CSV form of the exports.
 
 use std::collections::BTreeMap;
 
@@ -7,73 +8,23 @@ use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
 use super::AppState;
 use super::auth::Staff;
 use super::extract::{Json, Query, page_request};
-use crate::db::{DbConn, LockableTable, from_db_time};
-use crate::domain::access::Role;
-use crate::domain::application::{ApplicationStatus, Gender, RolePreference};
-use crate::domain::call::{CallPhase, CallStatus};
-use crate::domain::scoring::{self, Criterion, Scored};
+use crate::db::from_db_time;
+use crate::domain::application::{Gender, RolePreference};
+use crate::domain::call::CallStatus;
+use crate::domain::scoring::Criterion;
 use crate::domain::theme::ThemeArea;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::ids::{ApplicationId, CallId, ConflictId, ReviewId, UserId};
-use crate::store::applications::{self as applications_store, Application};
-use crate::store::audit::{self, Actor, Change};
-use crate::store::calls::{self as calls_store, Call};
-use crate::store::review::{self as store, Conflict, Review};
-use crate::store::{Page, users};
-
-/// How a staff member stands towards a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallRole {
-    /// An admin, or a secretary of the call's council.
-    Manager,
-    /// On the call's selection committee.
-    Member,
-    /// Neither.
-    Outsider,
-}
-
-pub fn call_role(conn: &mut DbConn, call: &Call, staff: &Staff) -> Result<CallRole, AppError> {
-    if staff.scope().manages(&call.council_id) {
-        return Ok(CallRole::Manager);
-    }
-    if store::is_member(conn, &call.id, &staff.0.id)? {
-        return Ok(CallRole::Member);
-    }
-    Ok(CallRole::Outsider)
-}
-
-/// The call and the caller's role in it. A draft is "not found" to all but its managers; a
-/// published call is visible, so other refusals are 403.
-fn call_and_role(
-    conn: &mut DbConn,
-    id: &CallId,
-    staff: &Staff,
-) -> Result<(Call, CallRole), AppError> {
-    let call = calls_store::find(conn, id)?.ok_or_else(|| AppError::not_found("call"))?;
-    let role = call_role(conn, &call, staff)?;
-    if call.phase == CallPhase::Draft && role != CallRole::Manager {
-        return Err(AppError::not_found("call"));
-    }
-    Ok((call, role))
-}
-
-fn managers_only(role: CallRole) -> Result<(), AppError> {
-    match role {
-        CallRole::Manager => Ok(()),
-        _ => Err(AppError::Forbidden(
-            "only an admin or a secretary of the call's council may do this".into(),
-        )),
-    }
-}
-
-fn staff_actor(staff: &Staff) -> Actor {
-    Actor::Staff(staff.0.id.clone())
-}
+use crate::round::review::{self as workflow, RankedApplication, ScoredReview};
+pub use crate::round::review::{
+    ConflictKind, DeclareConflict, SaveReview, SetCommittee, SetRubric,
+};
+use crate::store::calls::Call;
+use crate::store::review::Conflict;
 
 #[derive(Serialize, ToSchema)]
 pub struct CommitteeMember {
@@ -88,18 +39,10 @@ pub struct CommitteeView {
     pub members: Vec<CommitteeMember>,
 }
 
-#[derive(Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SetCommittee {
-    /// Staff users of the call's council (committee members or secretaries).
-    #[validate(length(max = 50))]
-    pub user_ids: Vec<UserId>,
-}
-
-fn committee_view(conn: &mut DbConn, call: &CallId) -> Result<CommitteeView, AppError> {
-    Ok(CommitteeView {
-        call_id: call.clone(),
-        members: store::committee(conn, call)?
+fn committee_view(call_id: CallId, members: Vec<workflow::CommitteeMember>) -> CommitteeView {
+    CommitteeView {
+        call_id,
+        members: members
             .into_iter()
             .map(|(user_id, name, email)| CommitteeMember {
                 user_id,
@@ -107,7 +50,7 @@ fn committee_view(conn: &mut DbConn, call: &CallId) -> Result<CommitteeView, App
                 email,
             })
             .collect(),
-    })
+    }
 }
 
 /// Names the call's selection committee (an admin, or a secretary of the council). Members must
@@ -132,61 +75,8 @@ pub async fn set_committee(
     body: Json<SetCommittee>,
 ) -> Result<web::Json<CommitteeView>, AppError> {
     let id = id.into_inner();
-    let Json(body, _) = body;
-    let now = state.now();
-    let view = state
-        .db
-        .write(move |conn| {
-            conn.lock_row(LockableTable::Calls, id.as_str())?;
-            let (call, role) = call_and_role(conn, &id, &staff)?;
-            managers_only(role)?;
-            if call.phase == CallPhase::Decided {
-                return Err(AppError::Conflict("the call is decided; its committee no longer changes".into()));
-            }
-            let mut errors = Vec::new();
-            for (i, user_id) in body.user_ids.iter().enumerate() {
-                let field = format!("user_ids[{i}]");
-                match users::find(conn, user_id)? {
-                    None => errors.push(FieldError::new(field, "unknown", format!("no user {user_id}"))),
-                    Some(u) if u.role == Role::Admin || !u.council_ids.contains(&call.council_id) => errors.push(
-                        FieldError::new(field, "not_council_staff", "is not a committee member or secretary of the call's council"),
-                    ),
-                    Some(_) if body.user_ids[..i].contains(user_id) => {
-                        errors.push(FieldError::new(field, "unique", "is listed twice"))
-                    }
-                    Some(_) => {}
-                }
-            }
-            if !errors.is_empty() {
-                return Err(AppError::Validation(errors));
-            }
-            let before = store::committee(conn, &id)?;
-            for (member, name, _) in &before {
-                if !body.user_ids.contains(member) && store::count_by_reviewer(conn, &id, member)? > 0 {
-                    return Err(AppError::Conflict(format!(
-                        "{name} has already reviewed applications of this call and stays on the committee"
-                    )));
-                }
-            }
-            store::set_committee(conn, &id, &body.user_ids, now)?;
-            let before_ids: Vec<&UserId> = before.iter().map(|m| &m.0).collect();
-            audit::record(
-                conn,
-                Change {
-                    call_id: Some(&id),
-                    actor: &staff_actor(&staff),
-                    action: "committee.set",
-                    entity: "call",
-                    entity_id: id.as_str(),
-                    before: audit::snapshot(&before_ids),
-                    after: audit::snapshot(&body.user_ids),
-                },
-                now,
-            )?;
-            committee_view(conn, &id)
-        })
-        .await?;
-    Ok(web::Json(view))
+    let members = workflow::set_committee(&state.round, staff, id.clone(), body.0).await?;
+    Ok(web::Json(committee_view(id, members)))
 }
 
 /// The call's committee (its managers and members).
@@ -207,19 +97,8 @@ pub async fn get_committee(
     id: web::Path<CallId>,
 ) -> Result<web::Json<CommitteeView>, AppError> {
     let id = id.into_inner();
-    let view = state
-        .db
-        .run(move |conn| {
-            let (_, role) = call_and_role(conn, &id, &staff)?;
-            if role == CallRole::Outsider {
-                return Err(AppError::Forbidden(
-                    "only the call's managers and committee see its committee".into(),
-                ));
-            }
-            committee_view(conn, &id)
-        })
-        .await?;
-    Ok(web::Json(view))
+    let members = workflow::committee(&state.round, staff, id.clone()).await?;
+    Ok(web::Json(committee_view(id, members)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -232,20 +111,13 @@ pub struct RubricView {
     pub frozen: bool,
 }
 
-#[derive(Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SetRubric {
-    pub criteria: Vec<Criterion>,
-}
-
-fn rubric_view(conn: &mut DbConn, call: &CallId) -> Result<RubricView, AppError> {
-    let (criteria, default) = calls_store::rubric(conn, call)?;
-    Ok(RubricView {
-        call_id: call.clone(),
-        criteria,
-        default,
-        frozen: store::count_for_call(conn, call)? > 0,
-    })
+fn rubric_view(call_id: CallId, rubric: workflow::Rubric) -> RubricView {
+    RubricView {
+        call_id,
+        criteria: rubric.criteria,
+        default: rubric.default,
+        frozen: rubric.frozen,
+    }
 }
 
 /// The call's rubric: its own, or the default one following the call criteria of the
@@ -267,19 +139,8 @@ pub async fn get_rubric(
     id: web::Path<CallId>,
 ) -> Result<web::Json<RubricView>, AppError> {
     let id = id.into_inner();
-    let view = state
-        .db
-        .run(move |conn| {
-            let (_, role) = call_and_role(conn, &id, &staff)?;
-            if role == CallRole::Outsider {
-                return Err(AppError::Forbidden(
-                    "only the call's managers and committee see its rubric".into(),
-                ));
-            }
-            rubric_view(conn, &id)
-        })
-        .await?;
-    Ok(web::Json(view))
+    let rubric = workflow::rubric(&state.round, staff, id.clone()).await?;
+    Ok(web::Json(rubric_view(id, rubric)))
 }
 
 /// Sets the call's rubric (an admin, or a secretary of the council): criteria with a localised
@@ -304,88 +165,8 @@ pub async fn set_rubric(
     body: Json<SetRubric>,
 ) -> Result<web::Json<RubricView>, AppError> {
     let id = id.into_inner();
-    let Json(body, _) = body;
-    let now = state.now();
-    let view = state
-        .db
-        .write(move |conn| {
-            conn.lock_row(LockableTable::Calls, id.as_str())?;
-            let (_, role) = call_and_role(conn, &id, &staff)?;
-            managers_only(role)?;
-            let errors: Vec<FieldError> = scoring::check_rubric(&body.criteria)
-                .into_iter()
-                .map(|e| FieldError::new(e.field, "rubric", e.message))
-                .collect();
-            if !errors.is_empty() {
-                return Err(AppError::Validation(errors));
-            }
-            if store::count_for_call(conn, &id)? > 0 {
-                return Err(AppError::Conflict(
-                    "reviews are in; the rubric is frozen".into(),
-                ));
-            }
-            let (before, _) = calls_store::rubric(conn, &id)?;
-            let criteria: Vec<Criterion> = body
-                .criteria
-                .into_iter()
-                .map(|c| Criterion {
-                    name: c.name.normalized(),
-                    ..c
-                })
-                .collect();
-            calls_store::set_rubric(conn, &id, &criteria)?;
-            audit::record(
-                conn,
-                Change {
-                    call_id: Some(&id),
-                    actor: &staff_actor(&staff),
-                    action: "rubric.set",
-                    entity: "call",
-                    entity_id: id.as_str(),
-                    before: audit::snapshot(&before),
-                    after: audit::snapshot(&criteria),
-                },
-                now,
-            )?;
-            rubric_view(conn, &id)
-        })
-        .await?;
-    Ok(web::Json(view))
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ConflictKind {
-    /// The member sits on the association's board.
-    BoardMember,
-    /// The member works for the association.
-    Employee,
-    /// The member is related to the candidate.
-    Relative,
-    Other,
-}
-
-impl ConflictKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::BoardMember => "board_member",
-            Self::Employee => "employee",
-            Self::Relative => "relative",
-            Self::Other => "other",
-        }
-    }
-}
-
-#[derive(Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DeclareConflict {
-    /// The member who steps aside; a member may declare only their own conflicts.
-    pub user_id: UserId,
-    pub application_id: ApplicationId,
-    pub kind: ConflictKind,
-    #[serde(default)]
-    #[validate(length(max = 1000))]
-    pub note: Option<String>,
+    let rubric = workflow::set_rubric(&state.round, staff, id.clone(), body.0).await?;
+    Ok(web::Json(rubric_view(id, rubric)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -437,83 +218,7 @@ pub async fn declare_conflict(
     id: web::Path<CallId>,
     body: Json<DeclareConflict>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let Json(body, _) = body;
-    let now = state.now();
-    let conflict = state
-        .db
-        .write(move |conn| {
-            let (call, role) = call_and_role(conn, &id, &staff)?;
-            match role {
-                CallRole::Manager => {}
-                CallRole::Member if body.user_id == staff.0.id => {}
-                CallRole::Member => {
-                    return Err(AppError::Forbidden(
-                        "a member declares their own conflicts; the secretary records others'"
-                            .into(),
-                    ));
-                }
-                CallRole::Outsider => {
-                    return Err(AppError::Forbidden(
-                        "only the call's managers and committee record conflicts".into(),
-                    ));
-                }
-            }
-            if call.phase == CallPhase::Decided {
-                return Err(AppError::Conflict("the call is decided".into()));
-            }
-            let mut errors = Vec::new();
-            if !store::is_member(conn, &id, &body.user_id)? {
-                errors.push(FieldError::new(
-                    "user_id",
-                    "not_member",
-                    "is not on the call's committee",
-                ));
-            }
-            let application = applications_store::find(conn, &body.application_id)?;
-            if application.as_ref().is_none_or(|a| a.call_id != id) {
-                errors.push(FieldError::new(
-                    "application_id",
-                    "unknown",
-                    "is not an application to this call",
-                ));
-            }
-            if !errors.is_empty() {
-                return Err(AppError::Validation(errors));
-            }
-            let conflict = Conflict {
-                id: ConflictId::new(),
-                call_id: id.clone(),
-                application_id: body.application_id,
-                user_id: body.user_id,
-                kind: body.kind.as_str().to_owned(),
-                note: body.note,
-                declared_by: staff.0.id.clone(),
-                created_at: crate::db::to_db_time(now),
-            };
-            if !store::add_conflict(conn, &conflict)? {
-                return Err(AppError::Conflict(
-                    "this conflict is already recorded".into(),
-                ));
-            }
-            audit::record(
-                conn,
-                Change {
-                    call_id: Some(&id),
-                    actor: &staff_actor(&staff),
-                    action: "conflict.recorded",
-                    entity: "application",
-                    entity_id: conflict.application_id.as_str(),
-                    before: None,
-                    after: audit::snapshot(&serde_json::json!({
-                        "user_id": conflict.user_id, "kind": conflict.kind, "note": conflict.note,
-                    })),
-                },
-                now,
-            )?;
-            Ok(conflict)
-        })
-        .await?;
+    let conflict = workflow::declare_conflict(&state.round, staff, id.into_inner(), body.0).await?;
     Ok(HttpResponse::Created().json(ConflictView::from(conflict)))
 }
 
@@ -539,38 +244,10 @@ pub async fn list_conflicts(
     staff: Staff,
     id: web::Path<CallId>,
 ) -> Result<web::Json<ConflictList>, AppError> {
-    let id = id.into_inner();
-    let items = state
-        .db
-        .run(move |conn| {
-            let (_, role) = call_and_role(conn, &id, &staff)?;
-            let all = store::conflicts_of_call(conn, &id)?;
-            match role {
-                CallRole::Manager => Ok(all),
-                CallRole::Member => Ok(all
-                    .into_iter()
-                    .filter(|c| c.user_id == staff.0.id)
-                    .collect()),
-                CallRole::Outsider => Err(AppError::Forbidden(
-                    "only the call's managers and committee see its conflicts".into(),
-                )),
-            }
-        })
-        .await?;
+    let items = workflow::conflicts(&state.round, staff, id.into_inner()).await?;
     Ok(web::Json(ConflictList {
         items: items.into_iter().map(Into::into).collect(),
     }))
-}
-
-#[derive(Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SaveReview {
-    /// A whole number for every criterion of the rubric, within its range.
-    #[schema(example = json!({"activity": 4, "liaison": 5, "theme_knowledge": 3, "local_knowledge": 4}))]
-    pub scores: BTreeMap<String, i64>,
-    #[serde(default)]
-    #[validate(length(max = 2000))]
-    pub comment: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -586,9 +263,9 @@ pub struct ReviewView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn review_view(review: Review, rubric: &[Criterion]) -> ReviewView {
+fn review_view(ScoredReview { review, score }: ScoredReview) -> ReviewView {
     ReviewView {
-        score: scoring::review_score(rubric, &review.scores),
+        score,
         id: review.id,
         application_id: review.application_id,
         reviewer_id: review.reviewer_id,
@@ -621,78 +298,8 @@ pub async fn save_review(
     id: web::Path<ApplicationId>,
     body: Json<SaveReview>,
 ) -> Result<web::Json<ReviewView>, AppError> {
-    let id = id.into_inner();
-    let Json(body, _) = body;
-    let now = state.now();
-    let view = state
-        .db
-        .write(move |conn| {
-            let application = applications_store::find(conn, &id)?
-                .ok_or_else(|| AppError::not_found("application"))?;
-            let (call, role) = call_and_role(conn, &application.call_id, &staff)
-                .map_err(|_| AppError::not_found("application"))?;
-            match role {
-                CallRole::Member => {}
-                CallRole::Manager => {
-                    return Err(AppError::Forbidden(
-                        "only members of the call's committee review; name yourself to it first"
-                            .into(),
-                    ));
-                }
-                CallRole::Outsider => return Err(AppError::not_found("application")),
-            }
-            if store::has_conflict(conn, &id, &staff.0.id)? {
-                return Err(AppError::Forbidden(
-                    "you have a conflict of interest for this application and step aside".into(),
-                ));
-            }
-            let status = call.status(now);
-            if status != CallStatus::Reviewing {
-                return Err(AppError::Conflict(format!(
-                    "the call is {status}; reviews are given while it is reviewing"
-                )));
-            }
-            if application.status == ApplicationStatus::Withdrawn {
-                return Err(AppError::Conflict(
-                    "the application has been withdrawn".into(),
-                ));
-            }
-            let (rubric, _) = calls_store::rubric(conn, &call.id)?;
-            let errors: Vec<FieldError> = scoring::check_scores(&rubric, &body.scores)
-                .into_iter()
-                .map(|e| FieldError::new(e.field, "score", e.message))
-                .collect();
-            if !errors.is_empty() {
-                return Err(AppError::Validation(errors));
-            }
-            let (before, after) = store::save(
-                conn,
-                &call.id,
-                &id,
-                &staff.0.id,
-                &body.scores,
-                body.comment.as_deref(),
-                now,
-            )?;
-            let audited =
-                |r: &Review| serde_json::json!({"scores": r.scores, "comment": r.comment});
-            audit::record(
-                conn,
-                Change {
-                    call_id: Some(&call.id),
-                    actor: &staff_actor(&staff),
-                    action: "review.saved",
-                    entity: "application",
-                    entity_id: id.as_str(),
-                    before: before.as_ref().map(audited),
-                    after: Some(audited(&after)),
-                },
-                now,
-            )?;
-            Ok(review_view(after, &rubric))
-        })
-        .await?;
-    Ok(web::Json(view))
+    let saved = workflow::save_review(&state.round, staff, id.into_inner(), body.0).await?;
+    Ok(web::Json(review_view(saved)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -721,120 +328,13 @@ pub async fn application_reviews(
     id: web::Path<ApplicationId>,
 ) -> Result<web::Json<ApplicationReviews>, AppError> {
     let id = id.into_inner();
-    let view = state
-        .db
-        .run(move |conn| {
-            let application = applications_store::find(conn, &id)?
-                .ok_or_else(|| AppError::not_found("application"))?;
-            let (call, role) = call_and_role(conn, &application.call_id, &staff)
-                .map_err(|_| AppError::not_found("application"))?;
-            let (rubric, _) = calls_store::rubric(conn, &call.id)?;
-            let reviews = store::reviews_of_application(conn, &id)?;
-            let (visible, hidden) = match role {
-                CallRole::Manager => (reviews, false),
-                CallRole::Member if store::has_conflict(conn, &id, &staff.0.id)? => {
-                    return Err(AppError::not_found("application"));
-                }
-                CallRole::Member => {
-                    let reviewed = reviews.iter().any(|r| r.reviewer_id == staff.0.id);
-                    if reviewed {
-                        (reviews, false)
-                    } else {
-                        (Vec::new(), true)
-                    }
-                }
-                CallRole::Outsider => return Err(AppError::not_found("application")),
-            };
-            Ok(ApplicationReviews {
-                application_id: id,
-                others_hidden: hidden,
-                reviews: visible
-                    .into_iter()
-                    .map(|r| review_view(r, &rubric))
-                    .collect(),
-            })
-        })
-        .await?;
-    Ok(web::Json(view))
-}
-
-/// Everything the ranking and the selection need about one application.
-#[derive(Debug, Clone)]
-pub struct RankedApplication {
-    pub application: Application,
-    pub rank: usize,
-    pub tied: bool,
-    pub aggregate: Option<scoring::Aggregate<UserId>>,
-}
-
-impl RankedApplication {
-    /// The score used for selection (the normalised one); `None` without counted reviews.
-    pub fn selection_score(&self) -> Option<f64> {
-        self.aggregate.as_ref().and_then(|a| a.normalized)
-    }
-}
-
-/// The call's submitted applications, ranked per theme (in the call's theme order) by their
-/// normalised score. Counted reviews: those of current committee members without a conflict of
-/// interest for the application.
-pub fn ranking(
-    conn: &mut DbConn,
-    call: &Call,
-) -> Result<Vec<(ThemeArea, Vec<RankedApplication>)>, AppError> {
-    let (rubric, _) = calls_store::rubric(conn, &call.id)?;
-    let members: Vec<UserId> = store::committee(conn, &call.id)?
-        .into_iter()
-        .map(|m| m.0)
-        .collect();
-    let conflicts = store::conflicts_of_call(conn, &call.id)?;
-    let submitted = applications_store::submitted_of_call(conn, &call.id)?;
-    let counted: Vec<Scored<ApplicationId, UserId>> = store::reviews_of_call(conn, &call.id)?
-        .into_iter()
-        .filter(|r| members.contains(&r.reviewer_id))
-        .filter(|r| {
-            !conflicts
-                .iter()
-                .any(|c| c.application_id == r.application_id && c.user_id == r.reviewer_id)
-        })
-        .filter(|r| submitted.iter().any(|a| a.id == r.application_id))
-        .map(|r| Scored {
-            score: scoring::review_score(&rubric, &r.scores),
-            application: r.application_id,
-            reviewer: r.reviewer_id,
-        })
-        .collect();
-    let mut aggregates = scoring::aggregate(&counted);
-    let mut by_theme: BTreeMap<usize, (ThemeArea, Vec<RankedApplication>)> = BTreeMap::new();
-    for application in submitted {
-        let position = call
-            .themes
-            .iter()
-            .position(|t| *t == application.theme)
-            .unwrap_or(usize::MAX);
-        by_theme
-            .entry(position)
-            .or_insert((application.theme, Vec::new()))
-            .1
-            .push(RankedApplication {
-                aggregate: aggregates.remove(&application.id),
-                application,
-                rank: 0,
-                tied: false,
-            });
-    }
-    Ok(by_theme
-        .into_values()
-        .map(|(theme, mut entries)| {
-            let ranks = scoring::rank(&mut entries, RankedApplication::selection_score, |e| {
-                e.application.id.clone()
-            });
-            for (entry, (rank, tied)) in entries.iter_mut().zip(ranks) {
-                entry.rank = rank;
-                entry.tied = tied;
-            }
-            (theme, entries)
-        })
-        .collect())
+    let (reviews, others_hidden) =
+        workflow::reviews_of_application(&state.round, staff, id.clone()).await?;
+    Ok(web::Json(ApplicationReviews {
+        application_id: id,
+        others_hidden,
+        reviews: reviews.into_iter().map(review_view).collect(),
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -953,30 +453,6 @@ fn ranking_view(
     }
 }
 
-/// Applications a member still has to review: submitted, not conflicted, not yet reviewed by them.
-fn remaining_for(
-    conn: &mut DbConn,
-    call: &CallId,
-    member: &UserId,
-) -> Result<(usize, Vec<ApplicationId>), AppError> {
-    let submitted = applications_store::submitted_of_call(conn, call)?;
-    let conflicted: Vec<ApplicationId> = store::conflicts_of_call(conn, call)?
-        .into_iter()
-        .filter(|c| &c.user_id == member)
-        .map(|c| c.application_id)
-        .collect();
-    let reviewed: Vec<ApplicationId> = store::reviews_of_call(conn, call)?
-        .into_iter()
-        .filter(|r| &r.reviewer_id == member)
-        .map(|r| r.application_id)
-        .collect();
-    let remaining = submitted
-        .iter()
-        .filter(|a| !conflicted.contains(&a.id) && !reviewed.contains(&a.id))
-        .count();
-    Ok((remaining, conflicted))
-}
-
 /// The ranking: per theme, the submitted applications ordered by the normalised score, with the
 /// weighted mean, the median and each review's share. For the call's managers, and for committee
 /// members once they have reviewed every application they do not have a conflict for (the ones
@@ -997,41 +473,8 @@ pub async fn get_ranking(
     staff: Staff,
     id: web::Path<CallId>,
 ) -> Result<web::Json<RankingView>, AppError> {
-    let id = id.into_inner();
-    let now = state.now();
-    let view = state
-        .db
-        .run(move |conn| {
-            let (call, role) = call_and_role(conn, &id, &staff)?;
-            let hide = ranking_access(conn, &call, role, &staff)?;
-            Ok(ranking_view(&call, now, ranking(conn, &call)?, &hide))
-        })
-        .await?;
-    Ok(web::Json(view))
-}
-
-/// Who may see the ranking; returns the applications to hide from the caller.
-fn ranking_access(
-    conn: &mut DbConn,
-    call: &Call,
-    role: CallRole,
-    staff: &Staff,
-) -> Result<Vec<ApplicationId>, AppError> {
-    match role {
-        CallRole::Manager => Ok(Vec::new()),
-        CallRole::Member => {
-            let (remaining, conflicted) = remaining_for(conn, &call.id, &staff.0.id)?;
-            if remaining > 0 {
-                return Err(AppError::Forbidden(format!(
-                    "review your remaining {remaining} application(s) first; the ranking opens to members after their own reviews"
-                )));
-            }
-            Ok(conflicted)
-        }
-        CallRole::Outsider => Err(AppError::Forbidden(
-            "only the call's managers and committee see its ranking".into(),
-        )),
-    }
+    let (call, ranked, hide) = workflow::ranking_for(&state.round, staff, id.into_inner()).await?;
+    Ok(web::Json(ranking_view(&call, state.now(), ranked, &hide)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1080,76 +523,30 @@ pub async fn review_progress(
     id: web::Path<CallId>,
 ) -> Result<web::Json<ProgressView>, AppError> {
     let id = id.into_inner();
-    let view = state
-        .db
-        .run(move |conn| {
-            let (_, role) = call_and_role(conn, &id, &staff)?;
-            if role == CallRole::Outsider {
-                return Err(AppError::Forbidden(
-                    "only the call's managers and committee see its progress".into(),
-                ));
-            }
-            let members = store::committee(conn, &id)?;
-            let submitted = applications_store::submitted_of_call(conn, &id)?;
-            let conflicts = store::conflicts_of_call(conn, &id)?;
-            let reviews = store::reviews_of_call(conn, &id)?;
-            let conflicted = |a: &ApplicationId, u: &UserId| {
-                conflicts
-                    .iter()
-                    .any(|c| &c.application_id == a && &c.user_id == u)
-            };
-            let member_lines = members
-                .iter()
-                .filter(|(user, ..)| role == CallRole::Manager || *user == staff.0.id)
-                .map(|(user, name, _)| {
-                    let to_review = submitted
-                        .iter()
-                        .filter(|a| !conflicted(&a.id, user))
-                        .count();
-                    let reviewed = submitted
-                        .iter()
-                        .filter(|a| {
-                            !conflicted(&a.id, user)
-                                && reviews
-                                    .iter()
-                                    .any(|r| r.application_id == a.id && &r.reviewer_id == user)
-                        })
-                        .count();
-                    MemberProgress {
-                        user_id: user.clone(),
-                        name: name.clone(),
-                        to_review,
-                        reviewed,
-                        remaining: to_review - reviewed,
-                        conflicts: submitted.iter().filter(|a| conflicted(&a.id, user)).count(),
-                    }
-                })
-                .collect();
-            let application_lines = submitted
-                .iter()
-                .filter(|a| role == CallRole::Manager || !conflicted(&a.id, &staff.0.id))
-                .map(|a| ApplicationProgress {
-                    application_id: a.id.clone(),
-                    theme: a.theme,
-                    reviews: reviews
-                        .iter()
-                        .filter(|r| {
-                            r.application_id == a.id
-                                && members.iter().any(|m| m.0 == r.reviewer_id)
-                                && !conflicted(&a.id, &r.reviewer_id)
-                        })
-                        .count(),
-                    expected: members.iter().filter(|m| !conflicted(&a.id, &m.0)).count(),
-                })
-                .collect();
-            Ok(ProgressView {
-                call_id: id,
-                members: member_lines,
-                applications: application_lines,
+    let (members, applications) = workflow::progress(&state.round, staff, id.clone()).await?;
+    Ok(web::Json(ProgressView {
+        call_id: id,
+        members: members
+            .into_iter()
+            .map(|m| MemberProgress {
+                user_id: m.user_id,
+                name: m.name,
+                to_review: m.to_review,
+                reviewed: m.reviewed,
+                remaining: m.to_review - m.reviewed,
+                conflicts: m.conflicts,
             })
-        })
-        .await?;
-    Ok(web::Json(view))
+            .collect(),
+        applications: applications
+            .into_iter()
+            .map(|a| ApplicationProgress {
+                application_id: a.application_id,
+                theme: a.theme,
+                reviews: a.reviews,
+                expected: a.expected,
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1178,6 +575,7 @@ pub struct AuditList {
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -1203,16 +601,8 @@ pub async fn call_audit(
     id: web::Path<CallId>,
     query: Query<AuditQuery>,
 ) -> Result<web::Json<AuditList>, AppError> {
-    staff.require_admin()?;
-    let id = id.into_inner();
     let page = page_request(query.0.limit, query.0.cursor)?;
-    let entries: Page<audit::Entry> = state
-        .db
-        .run(move |conn| {
-            calls_store::find(conn, &id)?.ok_or_else(|| AppError::not_found("call"))?;
-            audit::of_call(conn, &id, &page)
-        })
-        .await?;
+    let entries = workflow::audit_log(&state.round, staff, id.into_inner(), page).await?;
     Ok(web::Json(AuditList {
         items: entries
             .items
@@ -1318,14 +708,7 @@ pub async fn applications_csv(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let delimiter = query.0.delimiter.unwrap_or(CsvDelimiter::Comma);
-    let applications = state
-        .db
-        .run(move |conn| {
-            let (_, role) = call_and_role(conn, &id, &staff)?;
-            managers_only(role)?;
-            applications_store::all_of_call(conn, &id)
-        })
-        .await?;
+    let applications = workflow::applications_for_export(&state.round, staff, id).await?;
     let rows = applications
         .into_iter()
         .map(|a| {
@@ -1396,14 +779,7 @@ pub async fn ranking_csv(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let delimiter = query.0.delimiter.unwrap_or(CsvDelimiter::Comma);
-    let ranked = state
-        .db
-        .run(move |conn| {
-            let (call, role) = call_and_role(conn, &id, &staff)?;
-            managers_only(role)?;
-            ranking(conn, &call)
-        })
-        .await?;
+    let ranked = workflow::ranking_for_export(&state.round, staff, id).await?;
     let mut rows = Vec::new();
     for (theme, entries) in ranked {
         for e in entries {

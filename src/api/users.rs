@@ -1,22 +1,20 @@
-//! Staff users and their tokens.
+//! Staff users and their tokens. The workflows are `round::users`.
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
 use super::AppState;
 use super::auth::Staff;
 use super::extract::{Json, Query, RequestDigest, page_request};
 use super::idempotency::{self, IdempotencyKey};
-use super::rules::{email_address, not_blank};
 use crate::domain::access::Role;
 use crate::domain::localized::Language;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::ids::{CouncilId, UserId};
-use crate::mail::context::{MessageContext, role_name};
-use crate::mail::outbox::{self, Outgoing};
-use crate::store::{councils, users as store};
+use crate::round::users as workflow;
+pub use crate::round::users::CreateUser;
+use crate::store::users as store;
 
 #[derive(Serialize, ToSchema)]
 pub struct UserView {
@@ -55,25 +53,6 @@ pub struct UserWithToken {
     pub token: String,
 }
 
-#[derive(Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateUser {
-    #[validate(custom(function = "email_address"))]
-    #[schema(example = "sihteeri@example.org")]
-    pub email: String,
-    #[validate(length(max = 200), custom(function = "not_blank"))]
-    #[schema(example = "Sanna Sihteeri")]
-    pub name: String,
-    pub role: Role,
-    /// Required for secretaries and committee members; empty for admins.
-    #[serde(default)]
-    #[validate(length(max = 100))]
-    pub council_ids: Vec<CouncilId>,
-    /// The language of messages to the user; default `fi`.
-    #[serde(default)]
-    pub language: Option<Language>,
-}
-
 /// Creates a staff user and their first token. An admin creates anyone; a secretary creates
 /// committee members for their own councils.
 #[utoipa::path(
@@ -95,109 +74,17 @@ pub async fn create_user(
     key: IdempotencyKey,
     body: Json<CreateUser>,
 ) -> Result<HttpResponse, AppError> {
-    let Json(mut body, digest) = body;
-    if let Some(i) = crate::api::rules::first_duplicate(&body.council_ids, |c| c.clone()) {
-        return Err(AppError::invalid(
-            format!("council_ids[{i}]"),
-            "unique",
-            "is listed twice",
-        ));
-    }
-    match (body.role, body.council_ids.is_empty()) {
-        (Role::Admin, false) => {
-            return Err(AppError::invalid(
-                "council_ids",
-                "not_allowed",
-                "admins are not tied to councils; leave it empty",
-            ));
-        }
-        (Role::Secretary | Role::Committee, true) => {
-            return Err(AppError::invalid(
-                "council_ids",
-                "required",
-                "name at least one council",
-            ));
-        }
-        _ => {}
-    }
-    if !staff.scope().may_create_user(body.role, &body.council_ids) {
-        return Err(AppError::Forbidden(
-            "a secretary may create committee members for their own councils only; other users are created by an admin".into(),
-        ));
-    }
-    let now = state.now();
-    let templates = state.templates.clone();
-    let docs_url = format!(
-        "{}/docs/",
-        state.config.server.public_url.trim_end_matches('/')
-    );
-    let inviter = staff.0.clone();
-    let scope = idempotency::staff_scope("POST /api/v1/users", &staff);
-    let outcome = state
-        .db
-        .write(move |conn| {
-                idempotency::once(conn, &key, &scope, &digest, now, |conn| {
-                let unknown = councils::unknown(conn, &body.council_ids)?;
-                if !unknown.is_empty() {
-                    let errors = body
-                        .council_ids
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, id)| unknown.contains(id))
-                        .map(|(i, id)| {
-                            FieldError::new(
-                                format!("council_ids[{i}]"),
-                                "unknown",
-                                format!("no council {id}"),
-                            )
-                        })
-                        .collect();
-                    return Err(AppError::Validation(errors));
-                }
-                let language = body.language.unwrap_or(Language::Fi);
-                body.council_ids.sort();
-                let new = store::NewUser {
-                    email: &body.email,
-                    name: &body.name,
-                    role: body.role,
-                    council_ids: &body.council_ids,
-                    language,
-                };
-                let (user, token) = store::create(conn, &new, now)?.ok_or_else(|| {
-                    AppError::Conflict(format!(
-                        "a user with the email {} already exists",
-                        store::normalize_email(&body.email)
-                    ))
-                })?;
-                let council_names = councils::find_many(conn, &user.council_ids)?
-                    .into_iter()
-                    .map(|c| c.name.get(language).to_owned())
-                    .collect();
-                outbox::queue(
-                    conn,
-                    &templates,
-                    Outgoing {
-                        language,
-                        recipient: &user.email,
-                        call_id: None,
-                        application_id: None,
-                        user_id: Some(&user.id),
-                        context: MessageContext::StaffInvitation {
-                            recipient: user.name.clone(),
-                            role: role_name(user.role, language).to_owned(),
-                            councils: council_names,
-                            inviter: inviter.name.clone(),
-                            docs_url,
-                        },
-                    },
-                    now,
-                )?;
-                tracing::info!(user_id = %user.id, role = user.role.as_str(), by = %inviter.id, "staff user created");
-                Ok(idempotency::created(UserWithToken { user: user.into(), token }))
-                })
-            })
-        .await?;
-    Ok(outcome.into_response())
+    let Json(body, digest) = body;
+    let once = key.of_staff("POST /api/v1/users", &staff, &digest);
+    let created = workflow::create(&state.round, staff, body, once).await?;
+    Ok(idempotency::created(
+        created,
+        |new| UserWithToken {
+            user: new.user.into(),
+            token: new.token,
+        },
+        None,
+    ))
 }
 
 /// The caller.
@@ -215,6 +102,7 @@ pub async fn me(staff: Staff) -> web::Json<UserView> {
 #[serde(deny_unknown_fields)]
 pub struct ListUsersQuery {
     /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -244,20 +132,8 @@ pub async fn list_users(
     staff: Staff,
     query: Query<ListUsersQuery>,
 ) -> Result<web::Json<UserList>, AppError> {
-    let councils = match staff.0.role {
-        Role::Admin => None,
-        Role::Secretary => Some(staff.0.council_ids.clone()),
-        Role::Committee => {
-            return Err(AppError::Forbidden(
-                "committee members cannot list users".into(),
-            ));
-        }
-    };
     let page = page_request(query.0.limit, query.0.cursor)?;
-    let page = state
-        .db
-        .run(move |conn| store::list(conn, councils.as_deref(), &page))
-        .await?;
+    let page = workflow::list(&state.round, staff, page).await?;
     Ok(web::Json(UserList {
         items: page.items.into_iter().map(Into::into).collect(),
         next_cursor: page.next_cursor,
@@ -290,22 +166,19 @@ pub async fn issue_token(
     id: web::Path<UserId>,
     key: IdempotencyKey,
 ) -> Result<HttpResponse, AppError> {
-    staff.require_admin()?;
     let id = id.into_inner();
-    let now = state.now();
-    let scope = idempotency::staff_scope(&format!("POST /api/v1/users/{id}/tokens"), &staff);
-    let outcome = state
-        .db
-        .write(move |conn| {
-            idempotency::once(conn, &key, &scope, &RequestDigest::empty(), now, |conn| {
-                store::find(conn, &id)?.ok_or_else(|| AppError::not_found("user"))?;
-                let token = store::issue_token(conn, &id, now)?;
-                Ok(idempotency::created(TokenView {
-                    user_id: id.clone(),
-                    token,
-                }))
-            })
-        })
-        .await?;
-    Ok(outcome.into_response())
+    let once = key.of_staff(
+        &format!("POST /api/v1/users/{id}/tokens"),
+        &staff,
+        &RequestDigest::empty(),
+    );
+    let created = workflow::issue_token(&state.round, staff, id, once).await?;
+    Ok(idempotency::created(
+        created,
+        |t| TokenView {
+            user_id: t.user_id,
+            token: t.token,
+        },
+        None,
+    ))
 }

@@ -28,6 +28,32 @@ impl Role {
     }
 }
 
+/// How a staff member stands towards a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallRole {
+    /// An admin, or a secretary of the call's council.
+    Manager,
+    /// On the call's selection committee.
+    Member,
+    /// Neither.
+    Outsider,
+}
+
+/// What a caller learns of a call they may not act on, the same on every endpoint: a draft does
+/// not exist for anyone but its managers (404); a published call is public, so a refusal is 403.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallVisibility {
+    Visible,
+    Hidden,
+}
+
+pub fn call_visibility(is_draft: bool, role: Option<CallRole>) -> CallVisibility {
+    match (is_draft, role) {
+        (false, _) | (true, Some(CallRole::Manager)) => CallVisibility::Visible,
+        (true, _) => CallVisibility::Hidden,
+    }
+}
+
 /// A staff member's role and councils.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope<C> {
@@ -81,6 +107,17 @@ mod tests {
         assert!(scope(Role::Secretary, &[1]).manages(&1));
         assert!(!scope(Role::Secretary, &[1]).manages(&2));
         assert!(!scope(Role::Committee, &[1]).manages(&1));
+    }
+
+    #[test]
+    fn drafts_are_hidden_from_all_but_their_managers() {
+        use CallVisibility::*;
+        assert_eq!(call_visibility(true, Some(CallRole::Manager)), Visible);
+        assert_eq!(call_visibility(true, Some(CallRole::Member)), Hidden);
+        assert_eq!(call_visibility(true, Some(CallRole::Outsider)), Hidden);
+        assert_eq!(call_visibility(true, None), Hidden);
+        assert_eq!(call_visibility(false, None), Visible);
+        assert_eq!(call_visibility(false, Some(CallRole::Outsider)), Visible);
     }
 
     #[test]

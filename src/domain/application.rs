@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::call::CallStatus;
+use super::theme::ThemeArea;
 
 /// Checks a Finnish business ID (Y-tunnus), `NNNNNNN-C`: the digits are weighted 7, 9, 10, 5, 8,
 /// 4, 2 and summed; with `r` the sum mod 11, the check digit is 0 if `r` is 0, and 11 - `r` if `r`
@@ -172,6 +173,88 @@ pub fn edit_refusal(
     }
 }
 
+/// Where a form places the application: the facts the call and the reference data judge.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement<'a> {
+    pub theme: ThemeArea,
+    pub association_municipality: &'a str,
+    pub candidate_municipality: &'a str,
+    /// The privacy notice version the applicant accepted; `None` when not judged (an edit).
+    pub accepted_notice: Option<&'a str>,
+}
+
+/// What the call and the reference data say.
+#[derive(Debug, Clone, Copy)]
+pub struct CallSetting<'a> {
+    pub themes_sought: &'a [ThemeArea],
+    /// The municipalities the council covers.
+    pub council_area: &'a [String],
+    /// Those of the form's municipality codes that the service does not know.
+    pub unknown_municipalities: &'a [String],
+    pub notice_in_force: &'a str,
+}
+
+/// Why an application does not belong to a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Misplacement {
+    /// The call does not seek applicants for the theme.
+    ThemeNotSought,
+    /// `field` names a municipality the service does not know.
+    UnknownMunicipality { field: &'static str },
+    /// The association operates outside the council's area.
+    OutsideArea,
+    /// The accepted privacy notice is not the one in force.
+    OutdatedNotice,
+}
+
+impl Misplacement {
+    /// The form field it is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::ThemeNotSought => "theme",
+            Self::UnknownMunicipality { field } => field,
+            Self::OutsideArea => "association.municipality_code",
+            Self::OutdatedNotice => "consent.privacy_notice_version",
+        }
+    }
+}
+
+/// Every way the form does not belong to the call (the rules that need the call and the
+/// reference data; the form's own rules are its validator's).
+pub fn misplacements(form: &Placement<'_>, call: &CallSetting<'_>) -> Vec<Misplacement> {
+    let mut found = Vec::new();
+    if !call.themes_sought.contains(&form.theme) {
+        found.push(Misplacement::ThemeNotSought);
+    }
+    let unknown = |code: &str| call.unknown_municipalities.iter().any(|u| u == code);
+    for (field, code) in [
+        (
+            "association.municipality_code",
+            form.association_municipality,
+        ),
+        ("candidate.municipality_code", form.candidate_municipality),
+    ] {
+        if unknown(code) {
+            found.push(Misplacement::UnknownMunicipality { field });
+        }
+    }
+    if !unknown(form.association_municipality)
+        && !call
+            .council_area
+            .iter()
+            .any(|c| c == form.association_municipality)
+    {
+        found.push(Misplacement::OutsideArea);
+    }
+    if form
+        .accepted_notice
+        .is_some_and(|v| v != call.notice_in_force)
+    {
+        found.push(Misplacement::OutdatedNotice);
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,6 +361,50 @@ mod tests {
         for bad in ["", "123", "call me", "040 12"] {
             assert_eq!(normalize_phone(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn an_application_belongs_to_the_call_it_fits() {
+        let area = ["426".to_owned(), "167".to_owned()];
+        let call = CallSetting {
+            themes_sought: &[ThemeArea::Sports],
+            council_area: &area,
+            unknown_municipalities: &["999".to_owned()],
+            notice_in_force: "2",
+        };
+        let fits = Placement {
+            theme: ThemeArea::Sports,
+            association_municipality: "426",
+            candidate_municipality: "091",
+            accepted_notice: Some("2"),
+        };
+        assert_eq!(misplacements(&fits, &call), []);
+        let off = Placement {
+            theme: ThemeArea::Culture,
+            association_municipality: "999",
+            candidate_municipality: "999",
+            accepted_notice: Some("1"),
+        };
+        assert_eq!(
+            misplacements(&off, &call),
+            [
+                Misplacement::ThemeNotSought,
+                Misplacement::UnknownMunicipality {
+                    field: "association.municipality_code"
+                },
+                Misplacement::UnknownMunicipality {
+                    field: "candidate.municipality_code"
+                },
+                Misplacement::OutdatedNotice,
+            ],
+            "an unknown municipality is not also outside the area"
+        );
+        let outside = Placement {
+            association_municipality: "091",
+            accepted_notice: None,
+            ..fits
+        };
+        assert_eq!(misplacements(&outside, &call), [Misplacement::OutsideArea]);
     }
 
     #[test]

@@ -24,7 +24,8 @@ pub struct Contact {
 }
 
 /// What is stored. `Published` becomes scheduled, open or closed by the clock alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CallPhase {
     Draft,
     Published,
@@ -33,6 +34,10 @@ pub enum CallPhase {
 }
 
 impl CallPhase {
+    pub fn is_draft(self) -> bool {
+        self == Self::Draft
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
@@ -100,7 +105,7 @@ impl fmt::Display for CallStatus {
 }
 
 /// The application window: open from `opens_at` (inclusive) until `closes_at` (exclusive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::localized::{Language, LocalizedText};
+use super::seat_plan::SeatRole;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
@@ -87,6 +88,42 @@ impl DeliveryStatus {
         [Self::Queued, Self::Sending, Self::Sent, Self::Failed]
             .into_iter()
             .find(|s| s.as_str() == text)
+    }
+}
+
+/// What an applicant is told of the outcome: after the decision, and when a seat is offered to
+/// them later (a reserve stepping in, a deputy moving up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Offered a seat of `role`. `moving_up`: a deputy offered the theme's representative seat,
+    /// whose deputy seat is kept for them until they answer.
+    Seat { role: SeatRole, moving_up: bool },
+    /// On the reserve list of their theme.
+    Reserve,
+    /// Not selected, and not on the reserve list.
+    NotSelected,
+}
+
+impl Outcome {
+    /// The message that says it.
+    pub fn message_kind(self) -> MessageKind {
+        match self {
+            Self::Seat {
+                role: SeatRole::Representative,
+                ..
+            } => MessageKind::SelectedRepresentative,
+            Self::Seat {
+                role: SeatRole::Deputy,
+                ..
+            } => MessageKind::SelectedDeputy,
+            Self::Reserve => MessageKind::Reserve,
+            Self::NotSelected => MessageKind::NotSelected,
+        }
+    }
+
+    /// Whether the founding-meeting invitation goes with it (to those offered a seat).
+    pub fn invites_to_founding_meeting(self) -> bool {
+        matches!(self, Self::Seat { .. })
     }
 }
 

@@ -168,7 +168,7 @@ impl Worker {
         self.db
             .blocking(move |db| {
                 db.write_blocking(|conn| crate::store::idempotency::purge_expired(conn, now))?;
-                let lapsed = crate::api::selection::lapse_overdue(db, &templates, &config, now)?;
+                let lapsed = crate::round::offers::lapse_overdue(db, &templates, &config, now)?;
                 if lapsed > 0 {
                     tracing::info!(lapsed, "seat offers lapsed without an answer");
                 }

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::ids::{ApplicationId, CallId};
 use crate::store::{Page, PageRequest};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Association {
     pub name: String,
     pub business_id: String,
@@ -20,7 +20,7 @@ pub struct Association {
     pub municipality_code: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Candidate {
     pub first_name: String,
     pub last_name: String,
@@ -31,7 +31,8 @@ pub struct Candidate {
     pub language: Language,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An application as stored (and as a submission's result is kept for its replay).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Application {
     pub id: ApplicationId,
     pub call_id: CallId,

@@ -14,7 +14,8 @@ use crate::error::AppError;
 use crate::ids::{CallId, CouncilId, UserId};
 use crate::store::{Page, PageRequest};
 
-#[derive(Debug, Clone)]
+/// A call as stored (and as a creating request's result is kept for its replay).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Call {
     pub id: CallId,
     pub council_id: CouncilId,

@@ -11,7 +11,8 @@ use crate::error::AppError;
 use crate::ids::CouncilId;
 use crate::store::{Page, PageRequest};
 
-#[derive(Debug, Clone)]
+/// A council as stored (and as a creating request's result is kept for its replay).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Council {
     pub id: CouncilId,
     pub kind: CouncilKind,

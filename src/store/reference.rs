@@ -11,7 +11,7 @@ use crate::domain::reference::{
 };
 use crate::error::AppError;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Municipality {
     pub code: String,
     pub name: LocalizedText,

@@ -12,7 +12,7 @@ use crate::ids::{CouncilId, TokenId, UserId};
 use crate::store::{Page, PageRequest};
 use crate::tokens;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: UserId,
     pub email: String,

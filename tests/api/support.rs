@@ -16,6 +16,7 @@ use jane_seats::db::Db;
 use jane_seats::domain::access::Role;
 use jane_seats::mail::templates::Templates;
 use jane_seats::mail::worker::{MailSettings, Worker};
+use jane_seats::round::Round;
 use jane_seats::server::open_database;
 use jane_seats::telemetry::Metrics;
 use serde_json::{Value, json};
@@ -299,17 +300,14 @@ impl TestApp {
                 .expect("test database opens")
         };
         let templates = Arc::new(Templates::new());
-        let selection_runs = AppState::selection_permits(&config);
-        let state = AppState {
-            db: db.clone(),
-            clock: clock.clone() as Arc<dyn Clock>,
-            config: Arc::new(config.clone()),
-            templates: templates.clone(),
-            limits: Arc::new(jane_seats::api::limits::RateLimits::from_config(
-                &config.rate_limit,
-            )),
-            selection_runs: selection_runs.clone(),
-        };
+        let round = Round::new(
+            db.clone(),
+            clock.clone() as Arc<dyn Clock>,
+            Arc::new(config.clone()),
+            templates.clone(),
+        );
+        let selection_runs = round.selection_permits.clone();
+        let state = AppState::new(round);
         let metrics = web::Data::new(Metrics::new());
         let server = actix_test::start(move || api::app(state.clone(), metrics.clone()));
         Some(Self {

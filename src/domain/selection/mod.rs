@@ -27,6 +27,7 @@
 //!
 //! The optimum is exact (`search`), not a greedy guess; `exhaustive` in the tests checks it.
 
+pub mod constraints;
 mod explain;
 mod flow;
 mod master;
@@ -40,6 +41,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
 
+pub use constraints::{Constraints, GenderBalance};
 pub use explain::{LeftOutReason, RuleKind, UnfilledReason};
 use search::{Column, Counted, DEPUTY, Pick, REPRESENTATIVE};
 

@@ -12,7 +12,7 @@ fn error(code: &'static str, message: impl Into<Cow<'static, str>>) -> Validatio
     ValidationError::new(code).with_message(message.into())
 }
 
-/// A struct-level error about one of the struct's fields (see `error::flatten_validation_errors`).
+/// A struct-level error about one of the struct's fields (see `error`'s flattening of validator errors).
 pub fn field_error(
     field: String,
     code: &'static str,
@@ -24,7 +24,9 @@ pub fn field_error(
 }
 
 /// Field errors found by hand, in the form `validator` reports, keyed by their full paths.
-pub fn to_validation_errors(errors: Vec<crate::error::FieldError>) -> validator::ValidationErrors {
+pub fn to_validation_errors(
+    errors: Vec<crate::domain::field::FieldError>,
+) -> validator::ValidationErrors {
     let mut out = validator::ValidationErrors::new();
     for e in errors {
         let error = ValidationError::new("invalid").with_message(e.message.into());

@@ -1,0 +1,672 @@
+//! Open calls (avoin haku): creation, editing while draft, publication, the deadline extension,
+//! the start of the review, and listing by status. Legal moves come from `domain::call`; who may
+//! see and change a call from `access`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::Round;
+use super::access::{self, Staff};
+use super::idempotency::{self, Created, Once};
+use crate::db::DbConn;
+use crate::domain::access::Role;
+use crate::domain::call::{self, CallAction, CallPhase, CallStatus, Contact, Window};
+use crate::domain::localized::LocalizedText;
+use crate::domain::reference::default_criteria;
+use crate::domain::rules::{email_address, first_duplicate, to_validation_errors};
+use crate::domain::theme::ThemeArea;
+use crate::error::{AppError, FieldError};
+use crate::ids::{CallId, CouncilId};
+use crate::store::calls::{self as store, Call, Drafts};
+use crate::store::{Page, PageRequest, audit, councils, reference, seats};
+
+pub const DEFAULT_TIME_ZONE: &str = "Europe/Helsinki";
+
+/// A new call.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCall {
+    pub title: LocalizedText,
+    /// The call announcement (hakutiedote): principles, schedule, how to apply.
+    pub announcement: LocalizedText,
+    /// Default: the four criteria of the paikallis-JANE model, naming the council's municipalities.
+    #[serde(default)]
+    pub criteria: Option<Vec<LocalizedText>>,
+    /// An RFC 3339 instant (`2027-05-01T06:00:00Z`, `2027-05-01T09:00:00+03:00`) or a local time
+    /// in `time_zone` (`2027-05-01T09:00:00`).
+    #[schema(example = "2027-05-01T09:00:00")]
+    pub opens_at: String,
+    /// As `opens_at`. Applications are accepted until this instant, exclusive.
+    #[schema(example = "2027-05-31T16:00:00")]
+    pub closes_at: String,
+    /// IANA time zone of the call; default `Europe/Helsinki`.
+    #[serde(default)]
+    #[schema(example = "Europe/Helsinki")]
+    pub time_zone: Option<String>,
+    pub term_start: NaiveDate,
+    pub term_end: NaiveDate,
+    pub contacts: Vec<Contact>,
+    /// Default: every theme of the council's seat plan.
+    #[serde(default)]
+    pub themes: Option<Vec<ThemeArea>>,
+}
+
+/// Changes to a call. A draft accepts any field; a published call accepts only a later
+/// `closes_at`.
+#[derive(Debug, PartialEq, Deserialize, Validate, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCall {
+    pub title: Option<LocalizedText>,
+    pub announcement: Option<LocalizedText>,
+    pub criteria: Option<Vec<LocalizedText>>,
+    pub opens_at: Option<String>,
+    pub closes_at: Option<String>,
+    pub time_zone: Option<String>,
+    pub term_start: Option<NaiveDate>,
+    pub term_end: Option<NaiveDate>,
+    pub contacts: Option<Vec<Contact>>,
+    pub themes: Option<Vec<ThemeArea>>,
+}
+
+/// Every rule that needs no database, so that a refusal also names fields next to missing or
+/// mistyped ones (the defaults, which come from the database, are checked in the handler).
+impl Validate for CreateCall {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        let entered = EnteredCall {
+            title: self.title.clone(),
+            announcement: self.announcement.clone(),
+            criteria: self.criteria.clone().unwrap_or_default(),
+            opens_at: self.opens_at.clone(),
+            closes_at: self.closes_at.clone(),
+            time_zone: self
+                .time_zone
+                .clone()
+                .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
+            term_start: self.term_start,
+            term_end: self.term_end,
+            contacts: self.contacts.clone(),
+            themes: self
+                .themes
+                .clone()
+                .unwrap_or_else(|| vec![ThemeArea::Other]),
+        };
+        match check_fields(entered) {
+            Err(AppError::Validation(errors)) => Err(to_validation_errors(errors)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Every field of a call, as entered.
+struct EnteredCall {
+    title: LocalizedText,
+    announcement: LocalizedText,
+    criteria: Vec<LocalizedText>,
+    opens_at: String,
+    closes_at: String,
+    time_zone: String,
+    term_start: NaiveDate,
+    term_end: NaiveDate,
+    contacts: Vec<Contact>,
+    themes: Vec<ThemeArea>,
+}
+
+/// The checked fields.
+struct CheckedCall {
+    title: LocalizedText,
+    announcement: LocalizedText,
+    criteria: Vec<LocalizedText>,
+    window: Window,
+    time_zone: Tz,
+    term_start: NaiveDate,
+    term_end: NaiveDate,
+    contacts: Vec<Contact>,
+    themes: Vec<ThemeArea>,
+}
+
+fn is_phone(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    (5..=15).contains(&digits)
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        && text.len() <= 40
+}
+
+/// Checks every field against the rules that need no database; all problems at once.
+fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
+    let mut errors = Vec::new();
+    let mut text = |field: &str, value: &LocalizedText, max: usize| {
+        if let Err(message) = value.check(max) {
+            errors.push(FieldError::new(field, "localized_text", message));
+        }
+    };
+    text("title", &entered.title, 200);
+    text("announcement", &entered.announcement, 20_000);
+    for (i, criterion) in entered.criteria.iter().enumerate() {
+        text(&format!("criteria[{i}]"), criterion, 1_000);
+    }
+    if entered.criteria.len() > 20 {
+        errors.push(FieldError::new("criteria", "length", "at most 20 criteria"));
+    }
+
+    let zone = call::parse_time_zone(&entered.time_zone);
+    if zone.is_none() {
+        errors.push(FieldError::new(
+            "time_zone",
+            "time_zone",
+            format!(
+                "`{}` is not an IANA time zone such as Europe/Helsinki",
+                entered.time_zone
+            ),
+        ));
+    }
+    let zone = zone.unwrap_or(chrono_tz::Europe::Helsinki);
+    let mut instant = |field: &str, value: &str| match call::parse_instant(value, zone) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            errors.push(FieldError::new(field, "instant", e.to_string()));
+            None
+        }
+    };
+    let opens_at = instant("opens_at", &entered.opens_at);
+    let closes_at = instant("closes_at", &entered.closes_at);
+    if let (Some(opens), Some(closes)) = (opens_at, closes_at)
+        && closes <= opens
+    {
+        errors.push(FieldError::new(
+            "closes_at",
+            "order",
+            "must be after opens_at",
+        ));
+    }
+    if entered.term_end <= entered.term_start {
+        errors.push(FieldError::new(
+            "term_end",
+            "order",
+            "must be after term_start",
+        ));
+    }
+
+    if entered.contacts.is_empty() || entered.contacts.len() > 10 {
+        errors.push(FieldError::new(
+            "contacts",
+            "length",
+            "give 1 to 10 contacts",
+        ));
+    }
+    for (i, contact) in entered.contacts.iter().enumerate() {
+        let name_len = contact.name.trim().chars().count();
+        if name_len == 0 || name_len > 200 {
+            errors.push(FieldError::new(
+                format!("contacts[{i}].name"),
+                "length",
+                "must have 1 to 200 characters",
+            ));
+        }
+        if email_address(&contact.email).is_err() {
+            errors.push(FieldError::new(
+                format!("contacts[{i}].email"),
+                "email",
+                "is not a valid email address",
+            ));
+        }
+        if contact.phone.as_deref().is_some_and(|p| !is_phone(p)) {
+            errors.push(FieldError::new(
+                format!("contacts[{i}].phone"),
+                "phone",
+                "is not a phone number",
+            ));
+        }
+    }
+    if entered.themes.is_empty() {
+        errors.push(FieldError::new(
+            "themes",
+            "length",
+            "name at least one theme",
+        ));
+    }
+    if let Some(i) = first_duplicate(&entered.themes, |t| *t) {
+        errors.push(FieldError::new(
+            format!("themes[{i}]"),
+            "unique",
+            format!("{} is listed twice", entered.themes[i].code()),
+        ));
+    }
+    match (opens_at, closes_at) {
+        (Some(opens_at), Some(closes_at)) if errors.is_empty() => Ok(CheckedCall {
+            title: entered.title.normalized(),
+            announcement: entered.announcement.normalized(),
+            criteria: entered
+                .criteria
+                .into_iter()
+                .map(LocalizedText::normalized)
+                .collect(),
+            window: Window {
+                opens_at,
+                closes_at,
+            },
+            time_zone: zone,
+            term_start: entered.term_start,
+            term_end: entered.term_end,
+            contacts: entered.contacts,
+            themes: entered.themes,
+        }),
+        _ => Err(AppError::Validation(errors)),
+    }
+}
+
+/// Themes of the council's seat plan, in catalogue order.
+pub fn planned_themes(conn: &mut DbConn, council: &CouncilId) -> Result<Vec<ThemeArea>, AppError> {
+    let mut themes: Vec<ThemeArea> = seats::of_council(conn, council)?
+        .into_iter()
+        .map(|s| s.theme)
+        .collect();
+    themes.dedup();
+    Ok(themes)
+}
+
+/// A call needs a council with seats.
+fn require_seat_plan(planned: &[ThemeArea]) -> Result<(), AppError> {
+    if planned.is_empty() {
+        return Err(AppError::invalid(
+            "themes",
+            "no_seat_plan",
+            "the council has no seats yet; set its seat plan (PUT /councils/{id}/seat-plan) first",
+        ));
+    }
+    Ok(())
+}
+
+/// A call seeks applicants only for themes that have seats.
+fn check_themes_planned(themes: &[ThemeArea], planned: &[ThemeArea]) -> Result<(), AppError> {
+    let errors: Vec<FieldError> = themes
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !planned.contains(t))
+        .map(|(i, t)| {
+            FieldError::new(
+                format!("themes[{i}]"),
+                "not_in_seat_plan",
+                format!("the council has no seats for {}", t.code()),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+/// What the audit log keeps of a call.
+fn audited(call: &Call) -> Option<serde_json::Value> {
+    audit::snapshot(&serde_json::json!({
+        "phase": call.phase.as_str(),
+        "title": call.title,
+        "opens_at": call::format_utc(call.window.opens_at),
+        "closes_at": call::format_utc(call.window.closes_at),
+        "time_zone": call.time_zone.name(),
+        "term_start": call.term_start,
+        "term_end": call.term_end,
+        "themes": call.themes,
+        "criteria": call.criteria.len(),
+        "contacts": call.contacts.len(),
+    }))
+}
+
+fn record(
+    conn: &mut DbConn,
+    staff: &Staff,
+    action: &str,
+    before: Option<&Call>,
+    after: &Call,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        audit::Change {
+            call_id: Some(&after.id),
+            actor: &staff.actor(),
+            action,
+            entity: "call",
+            entity_id: after.id.as_str(),
+            before: before.and_then(audited),
+            after: audited(after),
+        },
+        now,
+    )
+}
+
+fn illegal(e: call::IllegalTransition) -> AppError {
+    AppError::Conflict(e.to_string())
+}
+
+/// Creates a draft call for the council (an admin, or a secretary of the council).
+pub async fn create(
+    round: &Round,
+    staff: Staff,
+    council_id: CouncilId,
+    body: CreateCall,
+    once: Once,
+) -> Result<Created<Call>, AppError> {
+    staff.require_manager(&council_id)?;
+    let now = round.now();
+    round
+        .db
+        .write(move |conn| {
+            idempotency::once(conn, &once, now, |conn| {
+                create_in(conn, &staff, &council_id, body, now)
+            })
+        })
+        .await
+}
+
+fn default_criteria_of(
+    conn: &mut DbConn,
+    council: &councils::Council,
+) -> Result<Vec<LocalizedText>, AppError> {
+    let mut names = reference::list_municipalities(conn, None)?
+        .into_iter()
+        .filter(|m| council.municipality_codes.contains(&m.code))
+        .collect::<Vec<_>>();
+    names.sort_by(|a, b| a.name.fi.cmp(&b.name.fi));
+    let join = |f: fn(&reference::Municipality) -> &str| {
+        names.iter().map(f).collect::<Vec<_>>().join(", ")
+    };
+    Ok(default_criteria(
+        &join(|m| &m.name.fi),
+        &join(|m| m.name.sv.as_deref().unwrap_or(&m.name.fi)),
+        &join(|m| m.name.en.as_deref().unwrap_or(&m.name.fi)),
+    ))
+}
+
+fn create_in(
+    conn: &mut DbConn,
+    staff: &Staff,
+    council_id: &CouncilId,
+    body: CreateCall,
+    now: DateTime<Utc>,
+) -> Result<Call, AppError> {
+    let council = councils::get(conn, council_id)?;
+    let planned = planned_themes(conn, council_id)?;
+    require_seat_plan(&planned)?;
+    let criteria = match body.criteria {
+        Some(criteria) => criteria,
+        None => default_criteria_of(conn, &council)?,
+    };
+    let checked = check_fields(EnteredCall {
+        title: body.title,
+        announcement: body.announcement,
+        criteria,
+        opens_at: body.opens_at,
+        closes_at: body.closes_at,
+        time_zone: body
+            .time_zone
+            .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_owned()),
+        term_start: body.term_start,
+        term_end: body.term_end,
+        contacts: body.contacts,
+        themes: body.themes.unwrap_or_else(|| planned.clone()),
+    })?;
+    check_themes_planned(&checked.themes, &planned)?;
+    let call = Call {
+        id: CallId::new(),
+        council_id: council.id,
+        phase: CallPhase::Draft,
+        title: checked.title,
+        announcement: checked.announcement,
+        criteria: checked.criteria,
+        contacts: checked.contacts,
+        themes: checked.themes,
+        window: checked.window,
+        time_zone: checked.time_zone,
+        term_start: checked.term_start,
+        term_end: checked.term_end,
+        published_at: None,
+        review_started_at: None,
+        decided_at: None,
+        created_by: Some(staff.id().clone()),
+        created_at: now,
+        updated_at: now,
+    };
+    store::insert(conn, &call)?;
+    record(conn, staff, "call.created", None, &call, now)?;
+    Ok(call)
+}
+
+/// Calls, newest first. Published calls are public; drafts are listed for those who manage the
+/// council.
+pub async fn list(
+    round: &Round,
+    caller: Option<Staff>,
+    status: Option<CallStatus>,
+    council_id: Option<CouncilId>,
+    page: PageRequest,
+) -> Result<Page<Call>, AppError> {
+    let drafts = match caller.as_ref().map(Staff::scope) {
+        Some(scope) if scope.is_admin() => Drafts::All,
+        Some(scope) if scope.role == Role::Secretary => Drafts::OfCouncils(scope.councils),
+        _ => Drafts::None,
+    };
+    let filter = store::ListFilter {
+        status,
+        council_id,
+        drafts,
+    };
+    let now = round.now();
+    round
+        .db
+        .run(move |conn| store::list(conn, &filter, &page, now))
+        .await
+}
+
+/// One call: public once published; a draft only for those who manage its council.
+pub async fn get(round: &Round, caller: Option<Staff>, id: CallId) -> Result<Call, AppError> {
+    round
+        .db
+        .run(move |conn| Ok(access::call(conn, &id, caller.as_ref())?.call))
+        .await
+}
+
+/// Edits a draft; once published, only a later `closes_at` (an extension, while the call is
+/// scheduled or open) is accepted, anything else is 409.
+pub async fn update(
+    round: &Round,
+    staff: Staff,
+    id: CallId,
+    patch: UpdateCall,
+) -> Result<Call, AppError> {
+    let now = round.now();
+    round
+        .db
+        .write(move |conn| {
+            let call = access::call_for_change(conn, &id, Some(&staff))?.managed()?;
+            let before = call.clone();
+            let status = call.status(now);
+            let (updated, action) = if status == CallStatus::Draft {
+                call::transition(status, CallAction::Edit).map_err(illegal)?;
+                (edit_draft(conn, call, patch, now)?, "call.edited")
+            } else {
+                (
+                    extend_deadline(call, patch, status, now)?,
+                    "call.deadline_extended",
+                )
+            };
+            record(conn, &staff, action, Some(&before), &updated, now)?;
+            if !store::update(conn, &updated, updated.phase)? {
+                return Err(AppError::Conflict(
+                    "the call changed meanwhile; read it again".into(),
+                ));
+            }
+            Ok(updated)
+        })
+        .await
+}
+
+fn edit_draft(
+    conn: &mut DbConn,
+    call: Call,
+    patch: UpdateCall,
+    now: DateTime<Utc>,
+) -> Result<Call, AppError> {
+    let planned = planned_themes(conn, &call.council_id)?;
+    let themes_changed = patch.themes.is_some();
+    let checked = check_fields(EnteredCall {
+        title: patch.title.unwrap_or(call.title),
+        announcement: patch.announcement.unwrap_or(call.announcement),
+        criteria: patch.criteria.unwrap_or(call.criteria),
+        opens_at: patch
+            .opens_at
+            .unwrap_or_else(|| call::format_utc(call.window.opens_at)),
+        closes_at: patch
+            .closes_at
+            .unwrap_or_else(|| call::format_utc(call.window.closes_at)),
+        time_zone: patch
+            .time_zone
+            .unwrap_or_else(|| call.time_zone.name().to_owned()),
+        term_start: patch.term_start.unwrap_or(call.term_start),
+        term_end: patch.term_end.unwrap_or(call.term_end),
+        contacts: patch.contacts.unwrap_or(call.contacts),
+        themes: patch.themes.unwrap_or(call.themes),
+    })?;
+    if themes_changed {
+        check_themes_planned(&checked.themes, &planned)?;
+    }
+    Ok(Call {
+        title: checked.title,
+        announcement: checked.announcement,
+        criteria: checked.criteria,
+        window: checked.window,
+        time_zone: checked.time_zone,
+        term_start: checked.term_start,
+        term_end: checked.term_end,
+        contacts: checked.contacts,
+        themes: checked.themes,
+        updated_at: now,
+        ..call
+    })
+}
+
+fn extend_deadline(
+    call: Call,
+    patch: UpdateCall,
+    status: CallStatus,
+    now: DateTime<Utc>,
+) -> Result<Call, AppError> {
+    let refused = || {
+        AppError::Conflict(format!(
+            "the call is {status}; once published, only a later closes_at is accepted"
+        ))
+    };
+    let UpdateCall {
+        closes_at: Some(closes_at),
+        ..
+    } = &patch
+    else {
+        return Err(refused());
+    };
+    let only_closes_at = UpdateCall {
+        closes_at: Some(closes_at.clone()),
+        ..Default::default()
+    };
+    if patch != only_closes_at {
+        return Err(refused());
+    }
+    call::transition(status, CallAction::ExtendDeadline).map_err(illegal)?;
+    let new_closes_at = call::parse_instant(closes_at, call.time_zone)
+        .map_err(|e| AppError::invalid("closes_at", "instant", e.to_string()))?;
+    if new_closes_at <= call.window.closes_at {
+        return Err(AppError::Conflict(format!(
+            "a published call's deadline can only be extended; closes_at must be later than {}",
+            call::format_utc(call.window.closes_at)
+        )));
+    }
+    Ok(Call {
+        window: Window {
+            closes_at: new_closes_at,
+            ..call.window
+        },
+        updated_at: now,
+        ..call
+    })
+}
+
+/// Publishes a draft. It becomes `scheduled`, then `open` at `opens_at` and `closed` at
+/// `closes_at`, by the server's clock.
+pub async fn publish(round: &Round, staff: Staff, id: CallId) -> Result<Call, AppError> {
+    let now = round.now();
+    let call = round
+        .db
+        .write(move |conn| {
+            let call = access::call_for_change(conn, &id, Some(&staff))?.managed()?;
+            let phase =
+                call::transition(call.status(now), CallAction::Publish).map_err(illegal)?;
+            if call.window.closes_at <= now {
+                return Err(AppError::Conflict(
+                    "closes_at has already passed; set a later closes_at before publishing".into(),
+                ));
+            }
+            let planned = planned_themes(conn, &call.council_id)?;
+            if check_themes_planned(&call.themes, &planned).is_err() {
+                return Err(AppError::Conflict(
+                    "some of the call's themes no longer have seats; edit the themes or the seat plan".into(),
+                ));
+            }
+            let before = call.clone();
+            let published = Call {
+                phase,
+                published_at: Some(now),
+                updated_at: now,
+                ..call
+            };
+            if !store::update(conn, &published, CallPhase::Draft)? {
+                return Err(AppError::Conflict(
+                    "the call was published meanwhile".into(),
+                ));
+            }
+            record(conn, &staff, "call.published", Some(&before), &published, now)?;
+            Ok(published)
+        })
+        .await?;
+    tracing::info!(call_id = %call.id, "call published");
+    Ok(call)
+}
+
+/// Moves a closed call to review (an admin, or a secretary of the council); 409 before
+/// `closes_at`.
+pub async fn start_review(round: &Round, staff: Staff, id: CallId) -> Result<Call, AppError> {
+    let now = round.now();
+    round
+        .db
+        .write(move |conn| {
+            let call = access::call_for_change(conn, &id, Some(&staff))?.managed()?;
+            let phase =
+                call::transition(call.status(now), CallAction::StartReview).map_err(illegal)?;
+            let before = call.clone();
+            let reviewing = Call {
+                phase,
+                review_started_at: Some(now),
+                updated_at: now,
+                ..call
+            };
+            if !store::update(conn, &reviewing, CallPhase::Published)? {
+                return Err(AppError::Conflict(
+                    "the call changed meanwhile; read it again".into(),
+                ));
+            }
+            record(
+                conn,
+                &staff,
+                "call.review_started",
+                Some(&before),
+                &reviewing,
+                now,
+            )?;
+            Ok(reviewing)
+        })
+        .await
+}
