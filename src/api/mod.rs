@@ -19,11 +19,13 @@ pub mod users;
 
 use std::sync::Arc;
 
+use std::sync::LazyLock;
+
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
-use actix_web::{App, HttpResponse, ResponseError, web};
+use actix_web::{App, HttpRequest, HttpResponse, ResponseError, web};
 use chrono::{DateTime, Utc};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -175,11 +177,69 @@ pub fn app(
         )
         .into_utoipa_app()
         .configure(routes)
-        .default_service(web::to(|| async {
-            AppError::NotFound("no such endpoint".into()).error_response()
-        }))
+        .default_service(web::to(no_route))
         .split_for_parts()
         .0
+}
+
+/// The documented paths with the methods each serves, most specific first (OpenAPI: a concrete
+/// path wins over a templated one, `/users/me` before `/users/{id}`). Built from the same
+/// handlers as the route table, so the two cannot disagree.
+struct MethodTable(Vec<(ResourceDef, Vec<Method>)>);
+
+impl MethodTable {
+    fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+        let mut table: Vec<(usize, ResourceDef, Vec<Method>)> = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let methods = [
+                    (Method::GET, item.get.is_some()),
+                    (Method::POST, item.post.is_some()),
+                    (Method::PUT, item.put.is_some()),
+                    (Method::PATCH, item.patch.is_some()),
+                    (Method::DELETE, item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(method, served)| served.then_some(method))
+                .collect();
+                (
+                    template.matches('{').count(),
+                    ResourceDef::new(template.as_str()),
+                    methods,
+                )
+            })
+            .collect();
+        table.sort_by_key(|(templated, _, _)| *templated);
+        Self(table.into_iter().map(|(_, d, m)| (d, m)).collect())
+    }
+
+    fn allowed(&self, path: &str) -> Option<&[Method]> {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+static METHODS: LazyLock<MethodTable> = LazyLock::new(|| MethodTable::from_openapi(&openapi()));
+
+/// What no route answered: a path that exists for other methods is a 405 naming them in `Allow`
+/// (RFC 9110 §15.5.6); anything else is a 404.
+async fn no_route(req: HttpRequest) -> HttpResponse {
+    let error = match METHODS.allowed(req.path()) {
+        Some(methods) => AppError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow: methods
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
+        None => AppError::NotFound("no such endpoint".into()),
+    };
+    error.error_response()
 }
 
 /// Error responses that did not come from `AppError` (actix's own, e.g. a panic's 500) are given

@@ -5,7 +5,9 @@
 
 use std::fmt;
 
-use chrono::{DateTime, LocalResult, NaiveDateTime, SecondsFormat, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, LocalResult, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Timelike, Utc,
+};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -204,6 +206,8 @@ pub fn transition(status: CallStatus, action: CallAction) -> Result<CallPhase, I
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InstantError {
     Unparseable,
+    /// Outside the years the service plans for (2000 to 2100).
+    OutOfRange,
     FractionalSeconds,
     /// The wall-clock time is skipped when clocks go forward.
     Nonexistent {
@@ -223,6 +227,12 @@ impl fmt::Display for InstantError {
             Self::Unparseable => f.write_str(
                 "must be an RFC 3339 instant (2027-05-31T13:00:00Z, 2027-05-31T16:00:00+03:00) \
                  or a local time in the call's time zone (2027-05-31T16:00:00)",
+            ),
+            Self::OutOfRange => write!(
+                f,
+                "must be between {} and {}",
+                EARLIEST.format("%Y-%m-%d"),
+                LATEST.format("%Y-%m-%d")
             ),
             Self::FractionalSeconds => {
                 f.write_str("deadlines are exact to the second; drop the fraction")
@@ -281,7 +291,20 @@ pub fn parse_instant(text: &str, zone: Tz) -> Result<DateTime<Utc>, InstantError
     if instant.nanosecond() != 0 {
         return Err(InstantError::FractionalSeconds);
     }
+    if !is_plausible_date(instant.date_naive()) {
+        return Err(InstantError::OutOfRange);
+    }
     Ok(instant)
+}
+
+/// The first and last day the service accepts in a date or an instant: a year such as 9999 is a
+/// typing error, and far dates only make the arithmetic of deadlines and terms fragile.
+pub const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
+pub const LATEST: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).expect("a valid date");
+
+/// Whether a date lies in the years 2000 to 2100.
+pub fn is_plausible_date(date: NaiveDate) -> bool {
+    (EARLIEST..=LATEST).contains(&date)
 }
 
 pub fn parse_time_zone(name: &str) -> Option<Tz> {

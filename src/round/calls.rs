@@ -183,6 +183,22 @@ fn check_fields(entered: EnteredCall) -> Result<CheckedCall, AppError> {
             "must be after opens_at",
         ));
     }
+    for (field, date) in [
+        ("term_start", entered.term_start),
+        ("term_end", entered.term_end),
+    ] {
+        if !call::is_plausible_date(date) {
+            errors.push(FieldError::new(
+                field,
+                "range",
+                format!(
+                    "must be between {} and {}",
+                    call::EARLIEST.format("%Y-%m-%d"),
+                    call::LATEST.format("%Y-%m-%d")
+                ),
+            ));
+        }
+    }
     if entered.term_end <= entered.term_start {
         errors.push(FieldError::new(
             "term_end",

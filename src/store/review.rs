@@ -217,17 +217,23 @@ pub fn save(
         .optional()?
         .map(ReviewRow::into_review)
         .transpose()?;
-    match &before {
-        Some(old) => {
-            diesel::update(reviews::table.filter(reviews::id.eq(&old.id)))
-                .set((
-                    reviews::scores_json.eq(to_json_text(scores)),
-                    reviews::comment.eq(comment),
-                    reviews::updated_at.eq(to_db_time(now)),
-                ))
-                .execute(conn)?;
-        }
-        None => {
+    let update = |conn: &mut DbConn| {
+        diesel::update(
+            reviews::table
+                .filter(reviews::application_id.eq(application))
+                .filter(reviews::reviewer_id.eq(reviewer)),
+        )
+        .set((
+            reviews::scores_json.eq(to_json_text(scores)),
+            reviews::comment.eq(comment),
+            reviews::updated_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)
+    };
+    if before.is_some() {
+        update(conn)?;
+    } else {
+        let inserted = unless_duplicate(conn, |conn| {
             diesel::insert_into(reviews::table)
                 .values((
                     reviews::id.eq(ReviewId::new()),
@@ -239,7 +245,12 @@ pub fn save(
                     reviews::created_at.eq(to_db_time(now)),
                     reviews::updated_at.eq(to_db_time(now)),
                 ))
-                .execute(conn)?;
+                .execute(conn)
+        })?;
+        // Another save of the same review got in first (the callers serialise on the call's
+        // row, so only a caller that does not would get here): this one replaces it.
+        if inserted.is_none() {
+            update(conn)?;
         }
     }
     let after = reviews::table

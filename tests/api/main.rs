@@ -8,6 +8,7 @@ mod applications;
 mod calls;
 mod councils;
 mod errors;
+mod faults;
 mod mail;
 mod operations;
 mod process;

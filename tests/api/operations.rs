@@ -66,12 +66,21 @@ async fn request_ids(app: TestApp) {
         uuid::Uuid::parse_str(&generated).unwrap().get_version_num(),
         7
     );
+    // A well-formed id (a UUID, as a proxy would send) is kept; anything else a client sends is
+    // not: it would reach the logs and the response.
+    let sent = "0192f5e4-1b2c-7d3e-8f40-123456789abc";
+    let res = app
+        .get("/healthz")
+        .header("X-Request-Id", sent)
+        .send()
+        .await;
+    assert_eq!(res.header("x-request-id"), sent);
     let res = app
         .get("/healthz")
         .header("X-Request-Id", "trace-abc-123")
         .send()
         .await;
-    assert_eq!(res.header("x-request-id"), "trace-abc-123");
+    assert_ne!(res.header("x-request-id"), "trace-abc-123");
     // Anything unusual is replaced rather than echoed into logs and headers.
     let res = app
         .get("/healthz")
