@@ -21,7 +21,31 @@ pub struct Config {
     pub mail: MailConfig,
     pub rate_limit: RateLimitConfig,
     pub selection: SelectionConfig,
+    pub accessibility: AccessibilityConfig,
     pub log: LogConfig,
+}
+
+/// What the accessibility statement (Act 306/2019, 9 §) names: where to send feedback, the
+/// supervising authority of the day, and when the statement was drawn up and last reviewed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessibilityConfig {
+    /// Where readers send feedback on accessibility (an email address or a web address).
+    pub feedback_contact: String,
+    pub authority_name_fi: String,
+    pub authority_name_sv: String,
+    pub authority_name_en: String,
+    pub authority_unit_fi: String,
+    pub authority_unit_sv: String,
+    pub authority_unit_en: String,
+    pub authority_web_fi: String,
+    pub authority_web_sv: String,
+    pub authority_web_en: String,
+    pub authority_email: String,
+    pub authority_phone: String,
+    /// `YYYY-MM-DD`.
+    pub statement_drawn_up: chrono::NaiveDate,
+    pub statement_updated: chrono::NaiveDate,
 }
 
 #[derive(Debug, Clone, Deserialize)]

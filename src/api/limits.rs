@@ -74,10 +74,14 @@ impl RateLimits {
 }
 
 /// Whether a request is one of the public application requests the limit applies to: a
-/// submission, or anything done to an application with an applicant's edit token.
+/// submission (through the API or the form), or anything done to an application with an
+/// applicant's edit token (the API) or session (the applicant's pages).
 fn is_public_application_request(req: &ServiceRequest) -> bool {
     match req.match_pattern().as_deref() {
-        Some("/api/v1/calls/{id}/applications") => req.method() == Method::POST,
+        Some("/api/v1/calls/{id}/applications") | Some("/calls/{id}/apply") => {
+            req.method() == Method::POST
+        }
+        Some(pattern) if pattern.starts_with("/applications/{id}") => true,
         Some(pattern) if pattern.starts_with("/api/v1/applications/{id}") => req
             .headers()
             .get(header::AUTHORIZATION)
@@ -101,9 +105,14 @@ pub async fn limit_public_applications(
         && let Some(state) = req.app_data::<web::Data<AppState>>()
         && let Err(refusal) = state.limits.check_applications(req.request())
     {
-        return Ok(req
-            .into_response(refusal.error_response())
-            .map_into_right_body());
+        let page = match &refusal {
+            AppError::TooManyRequests { retry_after_secs } if !req.path().starts_with("/api/") => {
+                crate::web::too_many(req.request(), *retry_after_secs)
+            }
+            _ => None,
+        };
+        let response = page.unwrap_or_else(|| refusal.error_response());
+        return Ok(req.into_response(response).map_into_right_body());
     }
     next.call(req)
         .await

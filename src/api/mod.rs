@@ -153,8 +153,12 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let pages = web::Data::new(crate::web::Pages::new(
+        &state.round.config.server.public_url,
+    ));
     App::new()
         .app_data(web::Data::new(state))
+        .app_data(pages)
         .app_data(metrics)
         .app_data(
             web::PathConfig::default()
@@ -175,6 +179,7 @@ pub fn app(
                     .finish()
             }),
         )
+        .configure(crate::web::routes)
         .into_utoipa_app()
         .configure(routes)
         .default_service(web::to(no_route))
@@ -211,6 +216,17 @@ impl MethodTable {
                 )
             })
             .collect();
+        // The pages are no part of the API's document, but are paths all the same.
+        table.extend(crate::web::PAGE_PATHS.iter().map(|(template, methods)| {
+            (
+                template.matches('{').count(),
+                ResourceDef::new(*template),
+                methods
+                    .iter()
+                    .map(|m| Method::from_bytes(m.as_bytes()).expect("a method name"))
+                    .collect(),
+            )
+        }));
         table.sort_by_key(|(templated, _, _)| *templated);
         Self(table.into_iter().map(|(_, d, m)| (d, m)).collect())
     }
@@ -226,9 +242,16 @@ impl MethodTable {
 static METHODS: LazyLock<MethodTable> = LazyLock::new(|| MethodTable::from_openapi(&openapi()));
 
 /// What no route answered: a path that exists for other methods is a 405 naming them in `Allow`
-/// (RFC 9110 §15.5.6); anything else is a 404.
+/// (RFC 9110 §15.5.6); anything else is a 404, as a page for a browser outside the API.
 async fn no_route(req: HttpRequest) -> HttpResponse {
-    let error = match METHODS.allowed(req.path()) {
+    let allowed = METHODS.allowed(req.path());
+    if allowed.is_none()
+        && crate::web::wants_page(&req)
+        && let Some(page) = crate::web::not_found(&req)
+    {
+        return page;
+    }
+    let error = match allowed {
         Some(methods) => AppError::MethodNotAllowed {
             method: req.method().to_string(),
             allow: methods
@@ -247,12 +270,12 @@ async fn no_route(req: HttpRequest) -> HttpResponse {
 fn problem_for_plain_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
+    let is_problem_or_page = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json"));
-    if is_problem || res.status().as_u16() < 400 {
+        .is_some_and(|v| v.starts_with("application/problem+json") || v.starts_with("text/html"));
+    if is_problem_or_page || res.status().as_u16() < 400 {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

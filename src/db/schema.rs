@@ -302,6 +302,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    application_links (token_hash) {
+        token_hash -> Text,
+        application_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(application_links -> applications (application_id));
 diesel::joinable!(seat_holders -> seats (seat_id));
 diesel::joinable!(seat_holders -> applications (application_id));
 diesel::joinable!(selection_runs -> calls (call_id));

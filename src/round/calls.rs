@@ -686,3 +686,92 @@ pub async fn start_review(round: &Round, staff: Staff, id: CallId) -> Result<Cal
         })
         .await
 }
+
+/// What the front page lists: the open and upcoming calls of every council, with their councils,
+/// those closing first first.
+pub async fn open_and_upcoming(round: &Round) -> Result<Vec<(Call, councils::Council)>, AppError> {
+    let now = round.now();
+    round
+        .db
+        .run(move |conn| {
+            let page = PageRequest {
+                limit: 500,
+                after: None,
+            };
+            let mut calls = Vec::new();
+            for status in [CallStatus::Open, CallStatus::Scheduled] {
+                let filter = store::ListFilter {
+                    status: Some(status),
+                    council_id: None,
+                    drafts: Drafts::None,
+                };
+                calls.extend(store::list(conn, &filter, &page, now)?.items);
+            }
+            calls.sort_by_key(|c| (c.window.opens_at > now, c.window.closes_at));
+            let ids: Vec<CouncilId> = calls.iter().map(|c| c.council_id.clone()).collect();
+            let councils = councils::find_many(conn, &ids)?;
+            Ok(calls
+                .into_iter()
+                .filter_map(|call| {
+                    let council = councils.iter().find(|c| c.id == call.council_id)?.clone();
+                    Some((call, council))
+                })
+                .collect())
+        })
+        .await
+}
+
+/// Seats a call seeks for one theme: its council's vacant seats of the theme.
+#[derive(Debug, Clone)]
+pub struct SoughtSeats {
+    pub theme: ThemeArea,
+    pub representatives: u32,
+    pub deputies: u32,
+}
+
+/// A call as its announcement (hakutiedote) shows it.
+pub struct Announcement {
+    pub call: Call,
+    pub council: councils::Council,
+    pub seats: Vec<SoughtSeats>,
+    pub notice: reference::PrivacyNotice,
+}
+
+/// The announcement of a published call (public; a draft is not found).
+pub async fn announcement(round: &Round, id: CallId) -> Result<Announcement, AppError> {
+    round
+        .db
+        .run(move |conn| {
+            let call = access::call(conn, &id, None)?.call;
+            let council = councils::get(conn, &call.council_id)?;
+            let vacant: Vec<seats::Seat> = seats::of_council(conn, &call.council_id)?
+                .into_iter()
+                .filter(|s| s.holder.is_none())
+                .collect();
+            let seats = call
+                .themes
+                .iter()
+                .map(|&theme| {
+                    let count = |role| {
+                        vacant
+                            .iter()
+                            .filter(|s| s.theme == theme && s.role == role)
+                            .count() as u32
+                    };
+                    SoughtSeats {
+                        theme,
+                        representatives: count(crate::domain::seat_plan::SeatRole::Representative),
+                        deputies: count(crate::domain::seat_plan::SeatRole::Deputy),
+                    }
+                })
+                .collect();
+            let notice = reference::current_privacy_notice(conn)?;
+            Ok(Announcement {
+                call,
+                council,
+                seats,
+                notice,
+            })
+        })
+        .await
+}

@@ -315,3 +315,67 @@ pub async fn coverage(
         })
         .collect())
 }
+
+/// A council as its public page shows it.
+pub struct Composition {
+    pub council: Council,
+    pub seats: Vec<Seat>,
+    /// The term of the council's latest decided call, if any.
+    pub term: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    /// The council's coverage, then that of each council below it.
+    pub coverage: Vec<(Council, CouncilCoverage<SeatId>)>,
+    /// For a regional council: the municipalities of its area with no local council yet.
+    pub without_local: Vec<reference::Municipality>,
+}
+
+/// The published composition of a council and, for a regional one, its local councils.
+pub async fn composition(round: &Round, id: CouncilId) -> Result<Composition, AppError> {
+    let coverage = coverage(round, id.clone()).await?;
+    let now = round.now();
+    round
+        .db
+        .run(move |conn| {
+            let council = store::get(conn, &id)?;
+            let seats = seats::of_council(conn, &id)?;
+            let decided = crate::store::calls::list(
+                conn,
+                &crate::store::calls::ListFilter {
+                    status: Some(crate::domain::call::CallStatus::Decided),
+                    council_id: Some(id.clone()),
+                    drafts: crate::store::calls::Drafts::None,
+                },
+                &PageRequest {
+                    limit: 1,
+                    after: None,
+                },
+                now,
+            )?;
+            let term = decided
+                .items
+                .first()
+                .map(|call| (call.term_start, call.term_end));
+            let without_local = if council.kind == CouncilKind::Regional {
+                let covered: Vec<&String> = coverage
+                    .iter()
+                    .filter(|(c, _)| c.kind == CouncilKind::Local)
+                    .flat_map(|(c, _)| &c.municipality_codes)
+                    .collect();
+                let mut all = reference::list_municipalities(conn, None)?;
+                all.sort_by(|a, b| a.name.fi.cmp(&b.name.fi));
+                all.into_iter()
+                    .filter(|m| council.municipality_codes.contains(&m.code))
+                    .filter(|m| !covered.contains(&&m.code))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok(Composition {
+                council,
+                seats,
+                term,
+                coverage,
+                without_local,
+            })
+        })
+        .await
+}

@@ -131,13 +131,10 @@ pub struct Submitted {
     pub edit_url: String,
 }
 
-/// The link in the receipt email. The token travels in the fragment, which browsers never send
-/// to a server.
+/// The link in the receipt email: it opens the application's page, which exchanges the token for
+/// a session cookie and moves on to the address without it.
 pub fn edit_url(public_url: &str, id: &ApplicationId, token: &str) -> String {
-    format!(
-        "{}/applications/{id}#token={token}",
-        public_url.trim_end_matches('/')
-    )
+    super::messages::application_link(public_url, id, token)
 }
 
 /// The form's municipalities and notice judged against the call and the reference data
@@ -456,7 +453,7 @@ pub fn readable(
     let call = crate::store::calls::find(conn, &application.call_id)?.ok_or_else(hidden)?;
     let allowed = match caller {
         ApplicationCaller::Applicant { token_digest } => {
-            *token_digest == application.edit_token_hash
+            store::opens(conn, &application, token_digest)?
         }
         ApplicationCaller::Staff(staff) => match access::role_in(conn, &call, staff)? {
             CallRole::Manager => true,
@@ -748,6 +745,100 @@ pub async fn counts(
             let (call, _) = call_for_staff(conn, &call_id, &staff)?;
             let counts = store::counts(conn, &call_id)?;
             Ok((call, counts))
+        })
+        .await
+}
+
+/// What the application form offers: the call and its council, the municipalities of the
+/// council's area (for the association) and all known ones (for the candidate), and the privacy
+/// notice the applicant accepts.
+pub struct FormSetting {
+    pub call: Call,
+    pub council: Council,
+    pub area: Vec<reference::Municipality>,
+    pub municipalities: Vec<reference::Municipality>,
+    pub notice: reference::PrivacyNotice,
+}
+
+/// The form's setting for a published call (a draft is not found).
+pub async fn form_setting(round: &Round, call_id: CallId) -> Result<FormSetting, AppError> {
+    round
+        .db
+        .run(move |conn| {
+            let call = published_call(conn, &call_id)?;
+            let council = councils::get(conn, &call.council_id)?;
+            let mut municipalities = reference::list_municipalities(conn, None)?;
+            municipalities.sort_by(|a, b| a.name.fi.cmp(&b.name.fi));
+            let area = municipalities
+                .iter()
+                .filter(|m| council.municipality_codes.contains(&m.code))
+                .cloned()
+                .collect();
+            let notice = reference::current_privacy_notice(conn)?;
+            Ok(FormSetting {
+                call,
+                council,
+                area,
+                municipalities,
+                notice,
+            })
+        })
+        .await
+}
+
+/// A seat offered to the applicant, as their page shows it.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub role: crate::domain::seat_plan::SeatRole,
+    pub confirmed: bool,
+    pub respond_by: DateTime<Utc>,
+    /// A deputy offered the theme's representative seat, whose deputy seat waits for the answer.
+    pub moving_up: bool,
+}
+
+/// Everything the applicant's own page shows.
+pub struct ApplicantView {
+    pub application: Application,
+    pub call: Call,
+    pub council: Council,
+    pub outcome: crate::store::selection::Outcome,
+    pub offer: Option<Offer>,
+}
+
+/// The application with its call, council, outcome and any seat offered (the applicant, or
+/// staff who may read it).
+pub async fn applicant_view(
+    round: &Round,
+    caller: ApplicationCaller,
+    id: ApplicationId,
+) -> Result<ApplicantView, AppError> {
+    use crate::store::selection::{self as holdings, HoldingSource, HoldingStatus};
+    round
+        .db
+        .run(move |conn| {
+            let (application, call) = readable(conn, &id, &caller, false)?;
+            let council = councils::get(conn, &call.council_id)?;
+            let outcome = holdings::outcome_of(conn, &id)?;
+            let offer = match holdings::current_of_application(conn, &id)? {
+                Some(h) => {
+                    let seats = crate::store::seats::of_council(conn, &call.council_id)?;
+                    seats.iter().find(|s| s.id == h.seat_id).map(|seat| Offer {
+                        role: seat.role,
+                        confirmed: h.status == HoldingStatus::Confirmed,
+                        respond_by: h.respond_by,
+                        moving_up: h.status == HoldingStatus::Offered
+                            && h.source == HoldingSource::Deputy,
+                    })
+                }
+                None => None,
+            };
+            Ok(ApplicantView {
+                application,
+                call,
+                council,
+                outcome,
+                offer,
+            })
         })
         .await
 }

@@ -17,9 +17,10 @@ use crate::mail::context::{
 };
 use crate::mail::outbox::{self, Outgoing};
 use crate::mail::templates::Templates;
-use crate::store::applications::Application;
+use crate::store::applications::{self, Application};
 use crate::store::calls::Call;
 use crate::store::councils;
+use crate::tokens;
 
 #[derive(Debug, Clone, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -38,11 +39,29 @@ pub fn respond_by(config: &Config, now: DateTime<Utc>) -> DateTime<Utc> {
     now + Duration::days(i64::from(config.selection.confirm_within_days))
 }
 
-/// Where the applicant answers: their own page.
-fn respond_url(config: &Config, application: &ApplicationId) -> String {
+/// Where the applicant answers: their own page, through a link of its own that opens it (the
+/// edit token is known only to the receipt, and is stored only as a digest).
+fn respond_url(
+    conn: &mut DbConn,
+    config: &Config,
+    application: &ApplicationId,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let token = tokens::generate(tokens::APPLICANT_PREFIX);
+    applications::add_link(conn, application, &tokens::digest(&token), now)?;
+    Ok(application_link(
+        &config.server.public_url,
+        application,
+        &token,
+    ))
+}
+
+/// The link that opens an application's page in any browser: the page exchanges the token for a
+/// session cookie and sends the browser on to the address without it.
+pub fn application_link(public_url: &str, application: &ApplicationId, token: &str) -> String {
     format!(
-        "{}/applications/{application}",
-        config.server.public_url.trim_end_matches('/')
+        "{}/applications/{application}?token={token}",
+        public_url.trim_end_matches('/')
     )
 }
 
@@ -79,7 +98,7 @@ pub fn queue_outcome(
     match outcome {
         Outcome::Seat { role, moving_up } => {
             let association = app.association.name.clone();
-            let respond_url = respond_url(context.config, &app.id);
+            let respond_url = respond_url(conn, context.config, &app.id, context.now)?;
             let respond_by = human_datetime(context.respond_by, call.time_zone, language);
             messages.push(match role {
                 SeatRole::Representative => MessageContext::SelectedRepresentative {

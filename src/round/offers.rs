@@ -283,7 +283,9 @@ fn answering(
     let app = applications_store::find(conn, id)?.ok_or_else(hidden)?;
     let call = calls_store::find(conn, &app.call_id)?.ok_or_else(hidden)?;
     let allowed = match caller {
-        ApplicationCaller::Applicant { token_digest } => *token_digest == app.edit_token_hash,
+        ApplicationCaller::Applicant { token_digest } => {
+            applications_store::opens(conn, &app, token_digest)?
+        }
         ApplicationCaller::Staff(staff) => {
             access::role_in(conn, &call, staff)? == CallRole::Manager
         }

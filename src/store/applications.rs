@@ -306,3 +306,40 @@ pub fn all_of_call(conn: &mut DbConn, call: &CallId) -> Result<Vec<Application>,
         .map(Row::into_application)
         .collect()
 }
+
+/// Records a link token (its digest) that opens the application, as sent in a message.
+pub fn add_link(
+    conn: &mut DbConn,
+    application: &ApplicationId,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    use crate::db::schema::application_links;
+    diesel::insert_into(application_links::table)
+        .values((
+            application_links::token_hash.eq(token_hash),
+            application_links::application_id.eq(application),
+            application_links::created_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether a token with this digest opens the application: its edit token, or a link token
+/// sent to its applicant.
+pub fn opens(
+    conn: &mut DbConn,
+    application: &Application,
+    token_hash: &str,
+) -> Result<bool, AppError> {
+    use crate::db::schema::application_links;
+    if application.edit_token_hash == token_hash {
+        return Ok(true);
+    }
+    let n: i64 = application_links::table
+        .filter(application_links::token_hash.eq(token_hash))
+        .filter(application_links::application_id.eq(&application.id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}

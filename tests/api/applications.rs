@@ -164,7 +164,7 @@ async fn a_submission_keeps_what_was_typed_and_shows_the_token_once(app: TestApp
     let id = res.str("id");
     assert_eq!(
         res.str("edit_url"),
-        format!("https://jane.example.org/applications/{id}#token={token}")
+        format!("https://jane.example.org/applications/{id}?token={token}")
     );
 
     let mine = app
@@ -231,7 +231,7 @@ async fn the_receipt_is_queued_with_the_submission_and_only_then(app: TestApp) {
     assert!(text.contains("By- och hembygdsföreningar"), "{text}");
     assert!(
         text.contains(&format!(
-            "https://jane.example.org/applications/{}#token=jsa_[redacted]",
+            "https://jane.example.org/applications/{}?token=jsa_[redacted]",
             res.str("id")
         )),
         "{text}"
