@@ -311,8 +311,10 @@ fn describe_figment_error(figment: &Figment, error: figment::Error) -> ConfigErr
 }
 
 #[cfg(test)]
-// figment::Jail fixes the closure's error type to figment::Error, which is large.
-#[allow(clippy::result_large_err)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail fixes the closure's error type to figment::Error, which is large"
+)]
 mod tests {
     use super::*;
 

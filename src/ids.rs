@@ -20,7 +20,7 @@ macro_rules! id_type {
 
         impl $name {
             /// A new time-ordered id.
-            #[allow(clippy::new_without_default)]
+            #[expect(clippy::new_without_default, reason = "a new id is not a default value")]
             pub fn new() -> Self {
                 Self(uuid::Uuid::now_v7().hyphenated().to_string())
             }

@@ -403,14 +403,13 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
     struct Inner {
         email: String,
     }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "`themes` is only deserialized, for its errors")]
     struct Outer {
         candidate: Inner,
         themes: Vec<u8>,

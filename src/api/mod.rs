@@ -54,7 +54,7 @@ impl AppState {
 }
 
 /// The route table. Every endpoint is registered here and nowhere else.
-pub fn routes(cfg: &mut ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig<'_>) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(health::metrics)

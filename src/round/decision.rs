@@ -173,7 +173,7 @@ fn rule_violations(
         .collect();
     let seat_by_id: BTreeMap<&SeatId, &Seat> = input.seats.iter().map(|s| (&s.id, s)).collect();
     let composition_with = |assignment: &mut dyn Iterator<Item = (&SeatId, &ApplicationId)>| {
-        let mut members: Vec<Member> = input
+        let mut members: Vec<Member<'_>> = input
             .seated
             .iter()
             .map(|(a, role)| member_of(a, *role))

@@ -100,8 +100,8 @@ fn offer_vacant(
     let rules = rules_of_call(conn, &call.id)?;
     let all_seats = seats::of_council(conn, &call.council_id)?;
     let after_apps = composition(conn, call, &all_seats)?;
-    let after: Vec<Member> = after_apps.iter().map(|(a, r)| member_of(a, *r)).collect();
-    let before: Vec<Member> = before.iter().map(|(a, r)| member_of(a, *r)).collect();
+    let after: Vec<Member<'_>> = after_apps.iter().map(|(a, r)| member_of(a, *r)).collect();
+    let before: Vec<Member<'_>> = before.iter().map(|(a, r)| member_of(a, *r)).collect();
     for (reserve_id, theme, _) in store::reserves_of_call(conn, &call.id)? {
         if theme != seat.theme.code() || store::current_of_application(conn, &reserve_id)?.is_some()
         {

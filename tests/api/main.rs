@@ -1,5 +1,5 @@
 //! API tests: every request goes through the real app over HTTP to a real, fresh database, on
-//! SQLite always and on PostgreSQL when `TEST_POSTGRES_URL` is set.
+//! SQLite always and on PostgreSQL when `TEST_POSTGRES_URL` was set at build time (see build.rs).
 
 mod smtp;
 mod support;

@@ -92,7 +92,7 @@ async fn request_ids(app: TestApp) {
 
 #[actix_web::test]
 async fn openapi_document_matches_the_committed_snapshot() {
-    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let app = TestApp::start(Backend::Sqlite).await;
     let res = app.get("/api/v1/openapi.json").send().await;
     res.assert_status(200);
     assert_eq!(res.json["openapi"].as_str().unwrap(), "3.1.0");
@@ -104,7 +104,7 @@ async fn openapi_document_matches_the_committed_snapshot() {
 /// serves, `api::routes`.)
 #[actix_web::test]
 async fn openapi_lists_exactly_the_routed_endpoints() {
-    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let app = TestApp::start(Backend::Sqlite).await;
     let doc = app.get("/api/v1/openapi.json").send().await.json;
     let paths = doc["paths"].as_object().unwrap();
     let mut operations = 0;
@@ -170,7 +170,7 @@ async fn openapi_lists_exactly_the_routed_endpoints() {
 
 #[actix_web::test]
 async fn api_docs_are_served_without_the_internet() {
-    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let app = TestApp::start(Backend::Sqlite).await;
     // The client follows the redirect from /docs to /docs/.
     let res = app.get("/docs").send().await;
     res.assert_status(200);
@@ -201,7 +201,7 @@ async fn api_docs_are_served_without_the_internet() {
 
 #[actix_web::test]
 async fn problem_types_are_described() {
-    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let app = TestApp::start(Backend::Sqlite).await;
     let res = app.get("/problems/validation-failed").send().await;
     res.assert_status(200);
     assert!(res.text().starts_with("Invalid fields"));

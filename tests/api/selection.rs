@@ -161,7 +161,7 @@ async fn coverage(app: &TestApp, round: &Round) -> Value {
         .send()
         .await;
     res.assert_status(200);
-    res.json.clone()
+    res.json
 }
 
 fn local<'a>(coverage: &'a Value, council: &str) -> &'a Value {
@@ -725,7 +725,7 @@ async fn decide_with_override(
         .send()
         .await;
     decided.assert_status(200);
-    decided.json.clone()
+    decided.json
 }
 
 /// The same association's second candidate (another person).
@@ -800,7 +800,7 @@ async fn a_run_cut_short_by_the_node_limit_says_so(app: TestApp) {
             .send()
             .await;
         res.assert_status(201);
-        res.json.clone()
+        res.json
     }
     let full = run(&app).await;
     assert_eq!(full["objective"]["proven_optimal"], true, "{full}");
@@ -819,9 +819,7 @@ async fn a_run_cut_short_by_the_node_limit_says_so(app: TestApp) {
     );
     assert_eq!(full["objective"]["deputies_filled"], 0);
 
-    let limited_app = TestApp::start_with(app.backend, |c| c.selection.search_node_limit = 1)
-        .await
-        .unwrap();
+    let limited_app = TestApp::start_with(app.backend, |c| c.selection.search_node_limit = 1).await;
     let limited = run(&limited_app).await;
     assert_eq!(limited["objective"]["proven_optimal"], false, "{limited}");
     assert_eq!(limited["objective"]["search_nodes"], 1);
@@ -861,9 +859,7 @@ async fn a_run_cut_short_by_the_node_limit_says_so(app: TestApp) {
     let total = full["objective"]["search_nodes"].as_u64().unwrap();
     for limit in 2..=total {
         let limited_app =
-            TestApp::start_with(app.backend, |c| c.selection.search_node_limit = limit)
-                .await
-                .unwrap();
+            TestApp::start_with(app.backend, |c| c.selection.search_node_limit = limit).await;
         let limited = run(&limited_app).await;
         if limited["objective"]["proven_optimal"] == false {
             continue;
@@ -1233,9 +1229,7 @@ async fn a_kept_deputy_seat_is_no_gap_and_no_later_call_takes_it(app: TestApp) {
 /// the only slot held, a run neither answers nor stores anything; once it is freed, the run goes
 /// on and is stored.
 async fn a_run_waits_while_every_solving_slot_is_taken(app: TestApp) {
-    let app = TestApp::start_with(app.backend, |c| c.selection.max_concurrent_runs = 1)
-        .await
-        .unwrap();
+    let app = TestApp::start_with(app.backend, |c| c.selection.max_concurrent_runs = 1).await;
     let round = council(&app).await;
     let forms = [
         (form(1, "sports", "woman", "either"), 5),

@@ -1,8 +1,10 @@
 //! A real SMTP server process for the tests: `smtp_sink.py` (aiosmtpd) on a loopback port.
-//! Without aiosmtpd installed the mail tests are skipped with a notice, unless
-//! `TEST_SMTP_REQUIRED=1` (set by `.ci/run`), which makes them fail instead.
+//! Without aiosmtpd installed the mail tests are skipped with a `SKIPPED:` notice on stderr, unless
+//! `TEST_SMTP_REQUIRED=1` (set by `.ci/run`), which makes them fail instead. When
+//! `TEST_SMTP_SINK_LOG` names a file, every server started appends the name of the test that
+//! started it, so that `.ci/run` can check that the SMTP tests ran on both backends.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -32,7 +34,13 @@ fn aiosmtpd_available() -> bool {
         if std::env::var("TEST_SMTP_REQUIRED").is_ok_and(|v| v == "1") {
             panic!("TEST_SMTP_REQUIRED=1 but python3 cannot import aiosmtpd");
         }
-        eprintln!("SKIPPED: the SMTP tests need aiosmtpd (python3 -m pip install aiosmtpd)");
+        // Straight to stderr: the harness captures `eprintln!` and shows it only for failing
+        // tests, and a skipped test passes.
+        writeln!(
+            std::io::stderr(),
+            "SKIPPED: the SMTP tests need aiosmtpd (python3 -m pip install aiosmtpd)"
+        )
+        .expect("stderr is writable");
     }
     available
 }
@@ -104,6 +112,16 @@ impl SmtpSink {
             .read_line(&mut line)
             .unwrap();
         assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
+        if let Ok(log) = std::env::var("TEST_SMTP_SINK_LOG") {
+            // libtest runs each test on a thread named after it.
+            let test = std::thread::current().name().unwrap_or("?").to_owned();
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .and_then(|mut f| writeln!(f, "{test}"))
+                .expect("TEST_SMTP_SINK_LOG is writable");
+        }
         Some(Self { child, port, dir })
     }
 

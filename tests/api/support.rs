@@ -1,8 +1,10 @@
 //! Test support: a real HTTP server of the real app on a fresh database per test, a manual clock,
 //! and a small HTTP client.
 //!
-//! SQLite: a new file in a temporary directory. PostgreSQL (when `TEST_POSTGRES_URL` is set): a new
-//! database cloned from a template that was migrated once per migration set, dropped afterwards.
+//! SQLite: a new file in a temporary directory. PostgreSQL: a new database cloned from a template
+//! that was migrated once per migration set, dropped afterwards. The PostgreSQL variants of the
+//! tests exist only when `TEST_POSTGRES_URL` was set at build time (`cfg(postgres_tests)`, set by
+//! build.rs); they then fail, never skip, when that server cannot be used.
 
 use std::sync::{Arc, OnceLock};
 
@@ -24,10 +26,18 @@ use serde_json::{Value, json};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
+    #[cfg_attr(
+        not(postgres_tests),
+        expect(
+            dead_code,
+            reason = "only the PostgreSQL tests use it, compiled in when TEST_POSTGRES_URL is set"
+        )
+    )]
     Postgres,
 }
 
-/// Runs each named `async fn name(app: TestApp)` once on SQLite and once on PostgreSQL.
+/// Runs each named `async fn name(app: TestApp)` once on SQLite and, when the PostgreSQL tests are
+/// compiled in, once on PostgreSQL.
 #[macro_export]
 macro_rules! db_tests {
     ($($name:ident),* $(,)?) => {
@@ -35,22 +45,20 @@ macro_rules! db_tests {
             mod $name {
                 #[actix_web::test]
                 async fn sqlite() {
-                    super::$name($crate::support::TestApp::start($crate::support::Backend::Sqlite).await.unwrap()).await
+                    super::$name($crate::support::TestApp::start($crate::support::Backend::Sqlite).await).await
                 }
+                #[cfg(postgres_tests)]
                 #[actix_web::test]
                 async fn postgres() {
-                    match $crate::support::TestApp::start($crate::support::Backend::Postgres).await {
-                        Some(app) => super::$name(app).await,
-                        None => eprintln!("SKIPPED: TEST_POSTGRES_URL is not set"),
-                    }
+                    super::$name($crate::support::TestApp::start($crate::support::Backend::Postgres).await).await
                 }
             }
         )*
     };
 }
 
-/// Runs each named `async fn name(backend: Backend)` once per backend; the test starts its app
-/// itself (with its own configuration) and returns early when the backend is not available.
+/// Runs each named `async fn name(backend: Backend)` once per backend, like `db_tests!`; the test
+/// starts its app itself (with its own configuration).
 #[macro_export]
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
@@ -60,12 +68,10 @@ macro_rules! backend_tests {
                 async fn sqlite() {
                     super::$name($crate::support::Backend::Sqlite).await
                 }
+                #[cfg(postgres_tests)]
                 #[actix_web::test]
                 async fn postgres() {
-                    match $crate::support::postgres_url() {
-                        Some(_) => super::$name($crate::support::Backend::Postgres).await,
-                        None => eprintln!("SKIPPED: TEST_POSTGRES_URL is not set"),
-                    }
+                    super::$name($crate::support::Backend::Postgres).await
                 }
             }
         )*
@@ -77,14 +83,13 @@ pub fn start_time() -> DateTime<Utc> {
     "2027-01-10T10:00:00Z".parse().unwrap()
 }
 
-pub fn postgres_url() -> Option<String> {
-    let url = std::env::var("TEST_POSTGRES_URL")
+/// The PostgreSQL server of the PostgreSQL tests. They are compiled in only when
+/// `TEST_POSTGRES_URL` was set at build time, so it must be set when they run as well.
+fn postgres_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
         .ok()
-        .filter(|u| !u.is_empty());
-    if url.is_none() && std::env::var("TEST_POSTGRES_REQUIRED").is_ok_and(|v| v == "1") {
-        panic!("TEST_POSTGRES_REQUIRED=1 but TEST_POSTGRES_URL is not set");
-    }
-    url
+        .filter(|u| !u.is_empty())
+        .expect("the PostgreSQL tests are compiled in, but TEST_POSTGRES_URL is not set now")
 }
 
 fn database_url_with_name(base: &str, name: &str) -> String {
@@ -182,7 +187,7 @@ pub enum TestDatabase {
 }
 
 impl TestDatabase {
-    pub fn create(backend: Backend) -> Option<Self> {
+    pub fn create(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -191,10 +196,10 @@ impl TestDatabase {
                     .join("jane-seats.db")
                     .to_string_lossy()
                     .into_owned();
-                Some(Self::Sqlite { _dir: dir, url })
+                Self::Sqlite { _dir: dir, url }
             }
             Backend::Postgres => {
-                let admin_url = postgres_url()?;
+                let admin_url = postgres_url();
                 let template = postgres_template(&admin_url);
                 let name = format!("jane_seats_test_{}", uuid::Uuid::now_v7().simple());
                 let mut admin = PgConnection::establish(&admin_url).unwrap();
@@ -215,11 +220,11 @@ impl TestDatabase {
                     }
                 }
                 let url = database_url_with_name(&admin_url, &name);
-                Some(Self::Postgres {
+                Self::Postgres {
                     admin_url,
                     name,
                     url,
-                })
+                }
             }
         }
     }
@@ -276,19 +281,18 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// `None` for PostgreSQL when `TEST_POSTGRES_URL` is not set.
-    pub async fn start(backend: Backend) -> Option<Self> {
+    pub async fn start(backend: Backend) -> Self {
         Self::start_with(backend, |_| {}).await
     }
 
-    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<Self> {
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
         if let Ok(filter) = std::env::var("TEST_LOG") {
             jane_seats::telemetry::init_tracing(&jane_seats::config::LogConfig {
                 format: jane_seats::config::LogFormat::Pretty,
                 filter,
             });
         }
-        let database = TestDatabase::create(backend)?;
+        let database = TestDatabase::create(backend);
         let mut config = test_config(database.url());
         adjust(&mut config);
         let clock = Arc::new(ManualClock::new(start_time()));
@@ -310,7 +314,7 @@ impl TestApp {
         let state = AppState::new(round);
         let metrics = web::Data::new(Metrics::new());
         let server = actix_test::start(move || api::app(state.clone(), metrics.clone()));
-        Some(Self {
+        Self {
             backend,
             clock,
             db,
@@ -319,7 +323,7 @@ impl TestApp {
             selection_runs,
             server,
             _database: database,
-        })
+        }
     }
 
     /// A mail sender on the app's database and clock, configured like the app.

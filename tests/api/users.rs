@@ -4,7 +4,7 @@ use jane_seats::domain::access::Role;
 use serde_json::json;
 
 use crate::db_tests;
-use crate::support::{Backend, TestApp};
+use crate::support::TestApp;
 
 db_tests!(
     admin_creates_staff_whose_tokens_work,
@@ -16,6 +16,7 @@ db_tests!(
     invalid_users_name_every_bad_field,
     listing_users_by_role,
     admins_issue_additional_tokens,
+    create_admin_command_creates_or_reuses_the_admin,
 );
 
 async fn admin_creates_staff_whose_tokens_work(app: TestApp) {
@@ -328,46 +329,40 @@ async fn admins_issue_additional_tokens(app: TestApp) {
 
 /// `create-admin` run as the real binary: prints the token alone on the last line and reuses
 /// the user on a second run.
-#[actix_web::test]
-async fn create_admin_command_creates_or_reuses_the_admin() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(app) = TestApp::start(backend).await else {
-            continue;
-        };
-        let url = app.db_url();
-        let run = |name: &str| {
-            let output = std::process::Command::new(env!("CARGO_BIN_EXE_jane-seats"))
-                .args([
-                    "create-admin",
-                    "--email",
-                    "Root@Example.org",
-                    "--name",
-                    name,
-                ])
-                .env("DATABASE_URL", &url)
-                .env("JANE_SEATS_LOG__FORMAT", "json")
-                .output()
-                .unwrap();
-            assert!(
-                output.status.success(),
-                "{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            let stdout = String::from_utf8(output.stdout).unwrap();
-            stdout.lines().last().unwrap().to_owned()
-        };
-        let first = run("Root");
-        let second = run("Root again");
-        assert_ne!(first, second);
-        let mut ids = Vec::new();
-        for token in [&first, &second] {
-            let me = app.get("/api/v1/users/me").token(token).send().await;
-            me.assert_status(200);
-            assert_eq!(me.json["role"], "admin");
-            assert_eq!(me.json["email"], "root@example.org");
-            ids.push(me.str("id"));
-        }
-        assert_eq!(ids[0], ids[1], "the second run reuses the admin");
-        assert_eq!(app.count("users").await, 1);
+async fn create_admin_command_creates_or_reuses_the_admin(app: TestApp) {
+    let url = app.db_url();
+    let run = |name: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_jane-seats"))
+            .args([
+                "create-admin",
+                "--email",
+                "Root@Example.org",
+                "--name",
+                name,
+            ])
+            .env("DATABASE_URL", &url)
+            .env("JANE_SEATS_LOG__FORMAT", "json")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        stdout.lines().last().unwrap().to_owned()
+    };
+    let first = run("Root");
+    let second = run("Root again");
+    assert_ne!(first, second);
+    let mut ids = Vec::new();
+    for token in [&first, &second] {
+        let me = app.get("/api/v1/users/me").token(token).send().await;
+        me.assert_status(200);
+        assert_eq!(me.json["role"], "admin");
+        assert_eq!(me.json["email"], "root@example.org");
+        ids.push(me.str("id"));
     }
+    assert_eq!(ids[0], ids[1], "the second run reuses the admin");
+    assert_eq!(app.count("users").await, 1);
 }

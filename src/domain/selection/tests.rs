@@ -966,7 +966,7 @@ fn breaches_name_who_and_added_ones_are_told_apart() {
     ));
     // A replacement may not make a broken rule worse: a man for the woman representative, or a
     // second seat for association B, is refused; a woman from another association is taken.
-    let without: Vec<Member> = before.iter().copied().skip(1).collect();
+    let without: Vec<Member<'_>> = before.iter().copied().skip(1).collect();
     assert!(!keeps_rules(
         &before,
         &without,

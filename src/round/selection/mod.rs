@@ -214,7 +214,7 @@ fn solve(
     node_limit: u64,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<RunRecord, AppError> {
-    let seated: Vec<Member> = run
+    let seated: Vec<Member<'_>> = run
         .input
         .seated
         .iter()
