@@ -78,7 +78,7 @@ impl RateLimits {
 /// applicant's edit token (the API) or session (the applicant's pages).
 fn is_public_application_request(req: &ServiceRequest) -> bool {
     match req.match_pattern().as_deref() {
-        Some("/api/v1/calls/{id}/applications") | Some("/calls/{id}/apply") => {
+        Some("/api/v1/calls/{id}/applications" | "/calls/{id}/apply") => {
             req.method() == Method::POST
         }
         Some(pattern) if pattern.starts_with("/applications/{id}") => true,

@@ -245,7 +245,10 @@ pub fn ui(pages: &Pages, view: &View) -> Value {
 }
 
 /// The application form of `setting`'s call, with `state` (values and errors).
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a form page takes the form, its state and what to say about it"
+)]
 fn form_page(
     pages: &Pages,
     view: &mut View,

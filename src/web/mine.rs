@@ -206,7 +206,10 @@ fn stored_values(mine: &ApplicantView) -> std::collections::BTreeMap<String, Str
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a form page takes the form, its state and what to say about it"
+)]
 fn edit_page(
     pages: &Pages,
     view: &mut View,

@@ -116,7 +116,7 @@ pub async fn home(
                     key,
                     &[
                         ("closes", at_text.clone().into()),
-                        ("opens", at_text.clone().into()),
+                        ("opens", at_text.into()),
                     ],
                 )
                 .unwrap_or_default();
@@ -190,7 +190,7 @@ pub async fn call(
                     "opens",
                     when(call.window.opens_at, call.time_zone, language).into(),
                 ),
-                ("closes", when_closes.clone().into()),
+                ("closes", when_closes.into()),
                 (
                     "remaining",
                     remaining(

@@ -74,7 +74,7 @@ impl Pages {
         let messages = catalog.clone();
         env.add_function(
             "t",
-            move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, Error> {
+            move |state: &State<'_, '_>, key: &str, kwargs: Kwargs| -> Result<String, Error> {
                 let language = state
                     .lookup("lang")
                     .and_then(|v| v.as_str().and_then(Language::parse))

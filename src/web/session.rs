@@ -87,7 +87,7 @@ fn same_origin(req: &HttpRequest) -> bool {
             .map(str::to_owned)
     };
     match header("sec-fetch-site").as_deref() {
-        Some("same-origin") | Some("none") => return true,
+        Some("same-origin" | "none") => return true,
         Some(_) => return false,
         None => {}
     }
