@@ -8,7 +8,7 @@ use actix_web::cookie::Cookie;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use minijinja::value::{Kwargs, Value};
-use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior, context};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, context};
 use sha2::{Digest, Sha256};
 
 use super::i18n::Catalog;
@@ -67,6 +67,21 @@ impl Pages {
         let mut env = Environment::new();
         // A template that uses a value it was not given is a bug: fail, do not print nothing.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // HTML-escape what is not marked safe, as minijinja does, but leave `/` as it is
+        // (minijinja writes `&#x2f;`, which every address would carry for nothing).
+        env.set_formatter(|out, state, value| {
+            if state.auto_escape() == AutoEscape::Html && !value.is_safe() {
+                let text = if value.is_none() {
+                    String::new()
+                } else {
+                    value.to_string()
+                };
+                out.write_str(&escape_html(&text))?;
+                Ok(())
+            } else {
+                minijinja::escape_formatter(out, state, value)
+            }
+        });
         for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("template {name} does not parse: {e}"));
@@ -246,6 +261,22 @@ impl View {
             response.cookie(cookie.clone());
         }
     }
+}
+
+/// `&`, `<`, `>`, `"` and `'` as character references: enough for text and quoted attributes.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The first of the service's languages in `Accept-Language`, by preference.

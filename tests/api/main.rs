@@ -11,6 +11,7 @@ mod errors;
 mod faults;
 mod mail;
 mod operations;
+mod pages;
 mod process;
 mod reference;
 mod review;
