@@ -98,6 +98,7 @@ pub fn parse_value<T: DeserializeOwned + Validate>(mut value: Value) -> Result<F
             "the body must be a JSON object",
         ));
     }
+    whole_numbers(&mut value);
     let digest = RequestDigest::of(&value);
     // Control characters are named first and taken out, so that no rule judges them again and
     // nothing that holds them is ever stored (PostgreSQL refuses U+0000 in text outright).
@@ -322,6 +323,23 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// JSON does not tell `4` from `4.0`, and JSON Schema counts both as integers: a whole number
+/// written with a fraction becomes the integer it is, so integer fields take it.
+fn whole_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Within 2^53 a double holds every integer exactly.
+            if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
+}
+
 /// Whether `c` may appear in a text field: anything but control characters, except tab and
 /// line feed (a form's CR LF line ends are made LF before they get here).
 pub fn is_allowed_char(c: char) -> bool {
@@ -522,6 +540,16 @@ mod tests {
             parse_body::<Outer>(br#"{"candidate": {"email": "x"}, "themes": []} trailing"#),
             Err(AppError::BadRequest(_))
         ));
+    }
+
+    #[test]
+    fn whole_numbers_with_a_fraction_are_integers() {
+        let mut value = serde_json::json!({"a": 4.0, "b": [0.5, -2.0], "c": 1e300, "d": 7});
+        whole_numbers(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({"a": 4, "b": [0.5, -2], "c": 1e300, "d": 7})
+        );
     }
 
     #[test]

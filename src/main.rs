@@ -41,11 +41,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Openapi) = cli.command {
+        let served = jane_seats::api::docs::served(&jane_seats::api::openapi());
         println!(
             "{}",
-            jane_seats::api::openapi()
-                .to_pretty_json()
-                .expect("serialises")
+            serde_json::to_string_pretty(&served).expect("serialises")
         );
         return ExitCode::SUCCESS;
     }

@@ -106,7 +106,7 @@ fn submitted_view(s: Submitted) -> SubmittedApplication {
     tag = "applications",
     params(
         ("id" = CallId, Path, description = "The call"),
-        ("Idempotency-Key" = Option<String>, Header, description = "16 to 255 visible ASCII characters, e.g. a UUID. Repeat the same request with the same key to get the first response again")
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 16, max_length = 255, pattern = r"^[!-~]+$", description = "16 to 255 visible ASCII characters, e.g. a UUID. Repeat the same request with the same key to get the first response again")
     ),
     request_body = ApplicationForm,
     responses(
@@ -258,6 +258,7 @@ pub struct ApplicationQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$")]
     pub cursor: Option<String>,
 }
 

@@ -84,7 +84,10 @@ impl CallView {
 #[utoipa::path(
     tag = "calls",
     security(("bearer" = [])),
-    params(("id" = CouncilId, Path, description = "The council")),
+    params(
+        ("id" = CouncilId, Path, description = "The council"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 16, max_length = 255, pattern = r"^[!-~]+$", description = "16 to 255 visible ASCII characters, e.g. a UUID. Repeat the same request with the same key to get the first response again")
+    ),
     request_body = CreateCall,
     responses(
         (status = 201, body = CallView),
@@ -129,6 +132,7 @@ pub struct ListCallsQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$")]
     pub cursor: Option<String>,
 }
 

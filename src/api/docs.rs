@@ -128,8 +128,8 @@ pub struct Internal(pub Problem);
 pub struct Unavailable(pub Problem);
 
 /// Adds what every operation shares, so that no handler has to repeat it: the errors any JSON body
-/// can cause (400, 413, 415, 422), 401 where a token is required, 500 everywhere, and a description
-/// for success responses that have none.
+/// can cause (400, 413, 415, 422), the 422 of a query or header parameter, 401 where a token is
+/// required, 500 everywhere, and a description for success responses that have none.
 pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
     let response = |name: &str| RefOr::Ref(Ref::from_response_name(name));
     for item in openapi.paths.paths.values_mut() {
@@ -154,6 +154,17 @@ pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
                         .or_insert_with(|| response(name));
                 }
             }
+            // A query string or a header is checked like a body: an unknown, mistyped or
+            // out-of-range parameter (or a control character in one) is a 422 naming it.
+            let checks_parameters = operation.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| !matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path))
+            });
+            if checks_parameters {
+                responses
+                    .entry("422".to_owned())
+                    .or_insert_with(|| response("ValidationFailed"));
+            }
             if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
                 responses
                     .entry("401".to_owned())
@@ -172,6 +183,161 @@ pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
                     }
                     .to_owned();
                 }
+            }
+        }
+    }
+}
+
+/// Characters a text field may hold: anything but control characters, except tab and line feed
+/// (as `input::is_allowed_char` checks), as an ECMA-262 pattern.
+pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$";
+
+/// The document as served: the generated one, with what every request's strings obey written
+/// into every string schema that says nothing narrower (no pattern, format or enumeration), and
+/// into the keys of every map, so that the document is no looser than the server.
+pub fn served(doc: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut value = serde_json::to_value(doc).expect("the OpenAPI document serialises");
+    // Booleans an application must give as true (utoipa has no attribute for `const`).
+    for pointer in [
+        "/components/schemas/Commitments/properties/has_time",
+        "/components/schemas/Commitments/properties/will_liaise",
+        "/components/schemas/ConsentInput/properties/accepted",
+    ] {
+        let schema = value
+            .pointer_mut(pointer)
+            .and_then(serde_json::Value::as_object_mut)
+            .unwrap_or_else(|| panic!("no schema at {pointer}"));
+        schema.insert("const".into(), serde_json::Value::Bool(true));
+    }
+    // An admin belongs to no council; a secretary or committee member to at least one.
+    let user = value
+        .pointer_mut("/components/schemas/CreateUser")
+        .and_then(serde_json::Value::as_object_mut)
+        .expect("a CreateUser schema");
+    user.insert(
+        "if".into(),
+        serde_json::json!({"properties": {"role": {"const": "admin"}}, "required": ["role"]}),
+    );
+    user.insert(
+        "then".into(),
+        serde_json::json!({"properties": {"council_ids": {"maxItems": 0}}}),
+    );
+    user.insert(
+        "else".into(),
+        serde_json::json!({"properties": {"council_ids": {"minItems": 1}}, "required": ["council_ids"]}),
+    );
+    // Lists whose items the server takes once each (utoipa has no attribute for `uniqueItems`).
+    for pointer in [
+        "/components/schemas/CreateCall/properties/themes",
+        "/components/schemas/UpdateCall/properties/themes",
+        "/components/schemas/CreateCouncil/properties/municipality_codes",
+        "/components/schemas/UpdateCouncil/properties/municipality_codes",
+        "/components/schemas/SetCommittee/properties/user_ids",
+        "/components/schemas/CreateUser/properties/council_ids",
+    ] {
+        let schema = value
+            .pointer_mut(pointer)
+            .and_then(serde_json::Value::as_object_mut)
+            .unwrap_or_else(|| panic!("no schema at {pointer}"));
+        schema.insert("uniqueItems".into(), serde_json::Value::Bool(true));
+    }
+    if let Some(schemas) = value
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for schema in schemas.values_mut() {
+            strict_strings(schema);
+        }
+    }
+    if let Some(paths) = value
+        .pointer_mut("/paths")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for item in paths.values_mut() {
+            let Some(operations) = item.as_object_mut() else {
+                continue;
+            };
+            for operation in operations.values_mut() {
+                if let Some(parameters) = operation
+                    .get_mut("parameters")
+                    .and_then(serde_json::Value::as_array_mut)
+                {
+                    for parameter in parameters {
+                        let is_path = parameter["in"] == "path";
+                        if let Some(schema) = parameter.get_mut("schema")
+                            && !is_path
+                        {
+                            strict_strings(schema);
+                        }
+                    }
+                }
+                if let Some(contents) = operation
+                    .pointer_mut("/requestBody/content")
+                    .and_then(serde_json::Value::as_object_mut)
+                {
+                    for content in contents.values_mut() {
+                        if let Some(schema) = content.get_mut("schema") {
+                            strict_strings(schema);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    value
+}
+
+fn is_string_schema(schema: &serde_json::Map<String, serde_json::Value>) -> bool {
+    match schema.get("type") {
+        Some(serde_json::Value::String(t)) => t == "string",
+        Some(serde_json::Value::Array(types)) => types.iter().any(|t| t == "string"),
+        _ => false,
+    }
+}
+
+fn strict_strings(schema: &mut serde_json::Value) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    if is_string_schema(object)
+        && !["pattern", "format", "enum", "const"]
+            .iter()
+            .any(|k| object.contains_key(*k))
+    {
+        object.insert("pattern".into(), TEXT_PATTERN.into());
+    }
+    if object.get("type").is_some_and(|t| t == "object")
+        && object
+            .get("additionalProperties")
+            .is_some_and(serde_json::Value::is_object)
+    {
+        object.insert(
+            "propertyNames".into(),
+            serde_json::json!({ "pattern": TEXT_PATTERN }),
+        );
+    }
+    for key in ["properties"] {
+        if let Some(properties) = object
+            .get_mut(key)
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            for property in properties.values_mut() {
+                strict_strings(property);
+            }
+        }
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(inner) = object.get_mut(key) {
+            strict_strings(inner);
+        }
+    }
+    for key in ["oneOf", "anyOf", "allOf", "prefixItems"] {
+        if let Some(list) = object
+            .get_mut(key)
+            .and_then(serde_json::Value::as_array_mut)
+        {
+            for inner in list {
+                strict_strings(inner);
             }
         }
     }

@@ -179,15 +179,17 @@ pub fn page_request(limit: Option<u32>, cursor: Option<String>) -> Result<PageRe
             "must be between 1 and 500",
         ));
     }
+    // A cursor is an id as a list returns it: a UUID, hyphenated, lower case.
     let after = match cursor.as_deref() {
         None | Some("") => None,
         Some(text) => Some(
-            uuid::Uuid::parse_str(text)
-                .map_err(|_| {
+            uuid::Uuid::try_parse(text)
+                .ok()
+                .map(|u| u.hyphenated().to_string())
+                .filter(|canonical| canonical == text)
+                .ok_or_else(|| {
                     AppError::invalid("cursor", "invalid", "is not a cursor returned by this list")
-                })?
-                .hyphenated()
-                .to_string(),
+                })?,
         ),
     };
     Ok(PageRequest {

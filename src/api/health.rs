@@ -69,8 +69,7 @@ pub async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
 }
 
 static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
-    super::openapi()
-        .to_pretty_json()
+    serde_json::to_string_pretty(&super::docs::served(&super::openapi()))
         .expect("the OpenAPI document serialises")
 });
 

@@ -85,6 +85,7 @@ pub async fn list_municipalities(
 #[utoipa::path(
     tag = "reference",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 16, max_length = 255, pattern = r"^[!-~]+$", description = "16 to 255 visible ASCII characters, e.g. a UUID. Repeat the same request with the same key to get the first response again")),
     request_body = CreateMunicipality,
     responses(
         (status = 201, body = MunicipalityView),

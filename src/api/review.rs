@@ -578,6 +578,7 @@ pub struct AuditQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$")]
     pub cursor: Option<String>,
 }
 
@@ -628,6 +629,7 @@ pub async fn call_audit(
 pub struct CsvQuery {
     /// `comma` (default) or `semicolon`. Spreadsheet programs set to Finnish expect semicolons,
     /// and then also get decimal commas.
+    #[param(inline)]
     pub delimiter: Option<CsvDelimiter>,
 }
 

@@ -58,6 +58,7 @@ pub struct UserWithToken {
 #[utoipa::path(
     tag = "staff",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 16, max_length = 255, pattern = r"^[!-~]+$", description = "16 to 255 visible ASCII characters, e.g. a UUID. Repeat the same request with the same key to get the first response again")),
     request_body = CreateUser,
     responses(
         (status = 201, body = UserWithToken),
@@ -105,6 +106,7 @@ pub struct ListUsersQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$")]
     pub cursor: Option<String>,
 }
 
@@ -151,7 +153,10 @@ pub struct TokenView {
 #[utoipa::path(
     tag = "staff",
     security(("bearer" = [])),
-    params(("id" = UserId, Path, description = "The user")),
+    params(
+        ("id" = UserId, Path, description = "The user"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 16, max_length = 255, pattern = r"^[!-~]+$", description = "16 to 255 visible ASCII characters, e.g. a UUID. Repeat the same request with the same key to get the first response again")
+    ),
     responses(
         (status = 201, body = TokenView),
         (status = 401, response = super::docs::Unauthorized),

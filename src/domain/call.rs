@@ -16,12 +16,13 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
-    #[schema(example = "Maija Meikäläinen")]
+    #[schema(example = "Maija Meikäläinen", min_length = 1, max_length = 200)]
     pub name: String,
-    #[schema(example = "maija@example.org")]
+    #[schema(example = "maija@example.org", format = "email", max_length = 254)]
     pub email: String,
+    /// 5 to 15 digits; spaces, `+`, `-` and parentheses allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "+358401234567")]
+    #[schema(example = "+358401234567", pattern = "^[0-9 +()-]{5,40}$")]
     pub phone: Option<String>,
 }
 

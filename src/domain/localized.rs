@@ -32,7 +32,7 @@ impl Language {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocalizedText {
-    #[schema(example = "Avoin haku")]
+    #[schema(example = "Avoin haku", min_length = 1)]
     pub fi: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sv: Option<String>,

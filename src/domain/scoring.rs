@@ -16,15 +16,16 @@ use super::localized::LocalizedText;
 #[serde(deny_unknown_fields)]
 pub struct Criterion {
     /// A stable key, used in reviews' `scores`: lower-case letters, digits and `_`.
-    #[schema(example = "activity")]
+    #[schema(example = "activity", pattern = "^[a-z0-9_]{1,40}$")]
     pub key: String,
     pub name: LocalizedText,
     /// The criterion's share of a review's score, relative to the other weights.
     #[schema(example = 2, minimum = 1, maximum = 100)]
     pub weight: u32,
-    #[schema(example = 1)]
+    /// Lower than `max`; both within -100..100.
+    #[schema(example = 1, minimum = -100, maximum = 100)]
     pub min: i32,
-    #[schema(example = 5)]
+    #[schema(example = 5, minimum = -100, maximum = 100)]
     pub max: i32,
 }
 

@@ -34,23 +34,34 @@ pub struct CreateCall {
     pub announcement: LocalizedText,
     /// Default: the four criteria of the paikallis-JANE model, naming the council's municipalities.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub criteria: Option<Vec<LocalizedText>>,
     /// An RFC 3339 instant (`2027-05-01T06:00:00Z`, `2027-05-01T09:00:00+03:00`) or a local time
-    /// in `time_zone` (`2027-05-01T09:00:00`).
-    #[schema(example = "2027-05-01T09:00:00")]
+    /// in `time_zone` (`2027-05-01T09:00:00`), in the years 2000 to 2100, whole seconds.
+    #[schema(
+        example = "2027-05-01T09:00:00",
+        pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+    )]
     pub opens_at: String,
-    /// As `opens_at`. Applications are accepted until this instant, exclusive.
-    #[schema(example = "2027-05-31T16:00:00")]
+    /// As `opens_at`, and later. Applications are accepted until this instant, exclusive.
+    #[schema(
+        example = "2027-05-31T16:00:00",
+        pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+    )]
     pub closes_at: String,
     /// IANA time zone of the call; default `Europe/Helsinki`.
     #[serde(default)]
     #[schema(example = "Europe/Helsinki")]
     pub time_zone: Option<String>,
+    /// In the years 2000 to 2100.
     pub term_start: NaiveDate,
+    /// After `term_start`, in the years 2000 to 2100.
     pub term_end: NaiveDate,
+    #[schema(min_items = 1, max_items = 10)]
     pub contacts: Vec<Contact>,
-    /// Default: every theme of the council's seat plan.
+    /// Default: every theme of the council's seat plan; each once, each with seats.
     #[serde(default)]
+    #[schema(min_items = 1)]
     pub themes: Option<Vec<ThemeArea>>,
 }
 
@@ -61,13 +72,22 @@ pub struct CreateCall {
 pub struct UpdateCall {
     pub title: Option<LocalizedText>,
     pub announcement: Option<LocalizedText>,
+    #[schema(max_items = 20)]
     pub criteria: Option<Vec<LocalizedText>>,
+    #[schema(
+        pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+    )]
     pub opens_at: Option<String>,
+    #[schema(
+        pattern = "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+    )]
     pub closes_at: Option<String>,
     pub time_zone: Option<String>,
     pub term_start: Option<NaiveDate>,
     pub term_end: Option<NaiveDate>,
+    #[schema(min_items = 1, max_items = 10)]
     pub contacts: Option<Vec<Contact>>,
+    #[schema(min_items = 1)]
     pub themes: Option<Vec<ThemeArea>>,
 }
 

@@ -31,7 +31,7 @@ pub struct CreateCouncil {
     #[serde(default)]
     pub parent_id: Option<CouncilId>,
     #[validate(length(min = 1, max = 100), custom(function = "unique_strings"))]
-    #[schema(example = json!(["426"]), min_items = 1, max_items = 100)]
+    #[schema(example = json!(["426"]), min_items = 1, max_items = 100, value_type = Vec<MunicipalityCode>)]
     pub municipality_codes: Vec<String>,
 }
 
@@ -43,7 +43,7 @@ pub struct UpdateCouncil {
     /// Replaces the covered municipalities. A local council stays inside its regional council's
     /// area; a regional council keeps covering its local councils' municipalities.
     #[validate(length(min = 1, max = 100), custom(function = "unique_strings"))]
-    #[schema(min_items = 1, max_items = 100)]
+    #[schema(min_items = 1, max_items = 100, value_type = Option<Vec<MunicipalityCode>>)]
     pub municipality_codes: Option<Vec<String>>,
 }
 
@@ -60,6 +60,11 @@ pub struct SeatPlanTheme {
     #[schema(example = 1, minimum = 0, maximum = 50)]
     pub deputies: u32,
 }
+
+/// A Statistics Finland municipality code, in the OpenAPI document.
+#[derive(ToSchema)]
+#[schema(pattern = "^[0-9]{3}$", example = "426")]
+pub struct MunicipalityCode(pub String);
 
 fn unique_themes(plan: &SeatPlanRequest) -> Result<(), ValidationError> {
     match first_duplicate(&plan.themes, |t| t.theme) {

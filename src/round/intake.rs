@@ -38,20 +38,27 @@ use crate::tokens;
 #[serde(deny_unknown_fields)]
 pub struct AssociationInput {
     #[validate(custom(function = "crate::domain::rules::name"))]
-    #[schema(example = "Ylämyllyn Kyläyhdistys ry")]
+    #[schema(
+        example = "Ylämyllyn Kyläyhdistys ry",
+        min_length = 1,
+        max_length = 200
+    )]
     pub name: String,
-    /// Y-tunnus, `NNNNNNN-C`.
+    /// Y-tunnus, `NNNNNNN-C`, with a valid check digit.
     #[validate(custom(function = "crate::domain::rules::business_id"))]
-    #[schema(example = "0112038-9")]
+    #[schema(example = "0112038-9", pattern = "^ *[0-9]{7}-[0-9] *$")]
     pub business_id: String,
-    /// Association register number, 1 to 6 digits, with or without the dot.
+    /// Association register number, 1 to 6 digits, with or without the dot (blank: not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[validate(custom(function = "crate::domain::rules::register_number"))]
-    #[schema(example = "123.456")]
+    #[schema(
+        example = "123.456",
+        pattern = "^ *([0-9]{1,3}|[0-9]{1,3}\\.?[0-9]{3})? *$"
+    )]
     pub register_number: Option<String>,
     /// Where the association operates: one of the council's municipalities.
     #[validate(custom(function = "crate::domain::rules::municipality_code"))]
-    #[schema(example = "426")]
+    #[schema(example = "426", pattern = "^[0-9]{3}$")]
     pub municipality_code: String,
 }
 
@@ -59,20 +66,20 @@ pub struct AssociationInput {
 #[serde(deny_unknown_fields)]
 pub struct CandidateInput {
     #[validate(custom(function = "crate::domain::rules::name"))]
-    #[schema(example = "Äijä")]
+    #[schema(example = "Äijä", min_length = 1, max_length = 200)]
     pub first_name: String,
     #[validate(custom(function = "crate::domain::rules::name"))]
-    #[schema(example = "Öhman")]
+    #[schema(example = "Öhman", min_length = 1, max_length = 200)]
     pub last_name: String,
     #[validate(custom(function = "crate::domain::rules::email_address"))]
-    #[schema(example = "aija.ohman@example.org")]
+    #[schema(example = "aija.ohman@example.org", format = "email", max_length = 254)]
     pub email: String,
     /// Finnish numbers may be written as usual; stored in E.164.
     #[validate(custom(function = "crate::domain::rules::phone"))]
-    #[schema(example = "040 123 4567")]
+    #[schema(example = "040 123 4567", pattern = "^ *\\+?[0-9][0-9 ()-]{4,30} *$")]
     pub phone: String,
     #[validate(custom(function = "crate::domain::rules::municipality_code"))]
-    #[schema(example = "426")]
+    #[schema(example = "426", pattern = "^[0-9]{3}$")]
     pub municipality_code: String,
     pub gender: Gender,
     /// The language of messages to the candidate.
@@ -82,10 +89,11 @@ pub struct CandidateInput {
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Commitments {
-    /// The candidate has time for the council's work.
+    /// The candidate has time for the council's work (must be true).
     #[validate(custom(function = "crate::domain::rules::must_be_true"))]
     pub has_time: bool,
-    /// The candidate will carry messages between the council and the theme's associations.
+    /// The candidate will carry messages between the council and the theme's associations (must
+    /// be true).
     #[validate(custom(function = "crate::domain::rules::must_be_true"))]
     pub will_liaise: bool,
 }
@@ -95,8 +103,9 @@ pub struct Commitments {
 pub struct ConsentInput {
     /// The version of the privacy notice in force (`GET /privacy-notice`).
     #[validate(length(min = 1, max = 20))]
-    #[schema(example = "1")]
+    #[schema(example = "1", min_length = 1, max_length = 20)]
     pub privacy_notice_version: String,
+    /// Must be true.
     #[validate(custom(function = "crate::domain::rules::must_be_true"))]
     pub accepted: bool,
 }
@@ -115,6 +124,7 @@ pub struct ApplicationForm {
     pub candidate: CandidateInput,
     /// Why the candidate applies; kept exactly as written.
     #[validate(custom(function = "crate::domain::rules::free_text"))]
+    #[schema(min_length = 1, max_length = 4000)]
     pub motivation: String,
     #[validate(nested)]
     pub commitments: Commitments,

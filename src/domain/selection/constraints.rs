@@ -12,7 +12,7 @@ use crate::domain::field::FieldError;
 pub struct GenderBalance {
     /// Least share of women and of men, per role, among holders who gave their gender: a whole
     /// percent from 0 to 0.5.
-    #[schema(example = 0.4, minimum = 0.0, maximum = 0.5)]
+    #[schema(example = 0.4, minimum = 0.0, maximum = 0.5, multiple_of = 0.01)]
     pub min_share: f64,
 }
 
