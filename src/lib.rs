@@ -8,6 +8,7 @@
 //! documents). `mail` renders and sends messages; `server` ties them together.
 
 pub mod api;
+pub mod app;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::{HttpServer, web};
 use tokio::sync::watch;
 
-use crate::api::{self, AppState};
+use crate::app::{self, AppState};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::db::{Db, PoolSettings};
@@ -69,7 +69,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .worker
         .then(|| actix_web::rt::spawn(Worker::new(db, clock, templates, mail).run(stop_signal)));
     let metrics = web::Data::new(Metrics::new());
-    let mut server = HttpServer::new(move || api::app(state.clone(), metrics.clone()))
+    let mut server = HttpServer::new(move || app::app(state.clone(), metrics.clone()))
         .shutdown_timeout(config.server.shutdown_timeout_secs)
         .bind(addr)
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;

@@ -16,10 +16,7 @@ use crate::round::idempotency::{Created, Once};
 #[derive(Debug, Clone)]
 pub struct IdempotencyKey(pub Option<String>);
 
-/// Whether `text` is a well-formed key.
-pub fn is_valid_key(text: &str) -> bool {
-    (16..=255).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic())
-}
+pub use crate::round::idempotency::is_valid_key;
 
 impl FromRequest for IdempotencyKey {
     type Error = AppError;

@@ -13,6 +13,12 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::store::idempotency::{self as store, Claim, StoredResponse};
 
+/// Whether `text` is a well-formed key: 16 to 255 visible ASCII characters, e.g. a UUID. The
+/// length is required because the first result is sealed under the key.
+pub fn is_valid_key(text: &str) -> bool {
+    (16..=255).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// A creating request's key, if it came with one, and what identifies the request.
 #[derive(Debug, Clone)]
 pub struct Once {

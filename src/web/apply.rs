@@ -15,7 +15,7 @@ use super::forms::{self, APPLICATION_FIELDS, FormField, Posted, ShownError};
 use super::public::{localized, when};
 use super::render::View;
 use super::{Pages, error_page, message, session};
-use crate::api::AppState;
+use crate::app::AppState;
 use crate::domain::call::CallStatus;
 use crate::domain::localized::Language;
 use crate::domain::theme::ThemeArea;
@@ -396,7 +396,7 @@ pub async fn submit(
     };
     let key = posted
         .get(IDEMPOTENCY_FIELD)
-        .filter(|k| crate::api::idempotency::is_valid_key(k))
+        .filter(|k| crate::round::idempotency::is_valid_key(k))
         .map(str::to_owned);
     let once = Once {
         key: key.clone(),

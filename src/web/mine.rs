@@ -15,7 +15,7 @@ use super::forms::{self, FormField, Posted};
 use super::public::{localized, when};
 use super::render::View;
 use super::{Pages, error_page, message, session};
-use crate::api::AppState;
+use crate::app::AppState;
 use crate::domain::call::CallStatus;
 use crate::domain::seat_plan::SeatRole;
 use crate::error::AppError;

@@ -9,7 +9,7 @@ use minijinja::{Value, context};
 
 use super::render::{STYLESHEET, View};
 use super::{Pages, dates, error_page};
-use crate::api::AppState;
+use crate::app::AppState;
 use crate::domain::call::CallStatus;
 use crate::domain::council::CouncilKind;
 use crate::domain::localized::{Language, LocalizedText};

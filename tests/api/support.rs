@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use jane_seats::api::{self, AppState};
+use jane_seats::app::{self, AppState};
 use jane_seats::clock::{Clock, ManualClock};
 use jane_seats::config::Config;
 use jane_seats::db::Db;
@@ -313,7 +313,7 @@ impl TestApp {
         let selection_runs = round.selection_permits.clone();
         let state = AppState::new(round);
         let metrics = web::Data::new(Metrics::new());
-        let server = actix_test::start(move || api::app(state.clone(), metrics.clone()));
+        let server = actix_test::start(move || app::app(state.clone(), metrics.clone()));
         Self {
             backend,
             clock,
