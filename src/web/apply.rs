@@ -383,10 +383,6 @@ pub async fn submit(
     let Some(call_id) = CallId::parse(&id) else {
         return error_page(&pages, &view, &AppError::not_found("call"));
     };
-    let setting = match intake::form_setting(&state.round, call_id.clone()).await {
-        Ok(s) => s,
-        Err(e) => return error_page(&pages, &view, &e),
-    };
     let mut document = posted.document(&APPLICATION_FIELDS);
     document["consent"]["privacy_notice_version"] =
         serde_json::Value::String(posted.get(NOTICE_FIELD).unwrap_or_default().to_owned());
@@ -403,40 +399,51 @@ pub async fn submit(
         scope: format!("POST /calls/{call_id}/apply"),
         digest: form.digest.0.clone(),
     };
-    let key = key.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let refused = |errors: &[ShownError], problem: Option<String>, status, view: &mut View| {
-        let state = FormState {
-            values: posted.values(),
-            errors,
+    let (errors, problem, status) =
+        match intake::submit(&state.round, call_id.clone(), form, once).await {
+            Ok(created) => {
+                let application = &created.value.application;
+                view.add_cookie(session::session_cookie(
+                    &application.id,
+                    &created.value.edit_token,
+                    pages.secure_cookies,
+                ));
+                return view.redirect(&format!("/applications/{}/receipt", application.id));
+            }
+            Err(AppError::Validation(errors)) => (errors, None, StatusCode::UNPROCESSABLE_ENTITY),
+            Err(AppError::Conflict(_)) => (Vec::new(), Some(()), StatusCode::CONFLICT),
+            Err(e) => return error_page(&pages, &view, &e),
         };
-        form_page(&pages, view, &req, &setting, &state, problem, status, &key)
+    // Refused: the form again, with its setting (read only now, so that a stored application
+    // costs no more reads than an API submission does).
+    let setting = match intake::form_setting(&state.round, call_id).await {
+        Ok(s) => s,
+        Err(e) => return error_page(&pages, &view, &e),
     };
-    match intake::submit(&state.round, call_id, form, once).await {
-        Ok(created) => {
-            let application = &created.value.application;
-            view.add_cookie(session::session_cookie(
-                &application.id,
-                &created.value.edit_token,
-                pages.secure_cookies,
-            ));
-            view.redirect(&format!("/applications/{}/receipt", application.id))
-        }
-        Err(AppError::Validation(errors)) => {
-            let shown =
-                forms::shown_errors(&pages.catalog, view.language, &APPLICATION_FIELDS, &errors);
-            refused(&shown, None, StatusCode::UNPROCESSABLE_ENTITY, &mut view)
-        }
-        Err(AppError::Conflict(_)) => {
-            let key = if setting.call.status(state.now()) == CallStatus::Open {
-                "error-already-applied"
-            } else {
-                "error-not-open"
-            };
-            let problem = pages.text(&view, key);
-            refused(&[], Some(problem), StatusCode::CONFLICT, &mut view)
-        }
-        Err(e) => error_page(&pages, &view, &e),
-    }
+    let problem = problem.map(|()| {
+        let key = if setting.call.status(state.now()) == CallStatus::Open {
+            "error-already-applied"
+        } else {
+            "error-not-open"
+        };
+        pages.text(&view, key)
+    });
+    let shown = forms::shown_errors(&pages.catalog, view.language, &APPLICATION_FIELDS, &errors);
+    let form_state = FormState {
+        values: posted.values(),
+        errors: &shown,
+    };
+    let key = key.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    form_page(
+        &pages,
+        &mut view,
+        &req,
+        &setting,
+        &form_state,
+        problem,
+        status,
+        &key,
+    )
 }
 
 /// What an application says, as the receipt and the applicant's page list it.
