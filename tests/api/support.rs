@@ -354,10 +354,15 @@ impl TestApp {
         self.clock.set(t);
     }
 
+    /// The address of `path` on the test server (`http://127.0.0.1:PORT/path`), for a browser.
+    pub fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+
     pub fn request(&self, method: &str, path: &str) -> Req {
         let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
         Req {
-            inner: self.server.request(method, self.server.url(path)),
+            inner: self.server.request(method, self.url(path)),
             body: None,
         }
     }

@@ -14,14 +14,14 @@ optional = (optional)
 ## Dates
 
 closes-in = { $days ->
-    [0] closes today
-    [one] closes tomorrow
-   *[other] closes in { $days } days
+    [0] today
+    [one] tomorrow
+   *[other] in { $days } days
 }
 opens-in = { $days ->
-    [0] opens today
-    [one] opens tomorrow
-   *[other] opens in { $days } days
+    [0] today
+    [one] tomorrow
+   *[other] in { $days } days
 }
 date-range = { $start } – { $end }
 
@@ -48,7 +48,7 @@ status-cancelled = Cancelled
 
 ## The call announcement
 
-call-council = Calling body
+call-council = Advisory board
 call-seats-title = Seats sought
 call-seats-intro = We are looking for representatives and deputies for these theme areas.
 call-theme = Theme area
@@ -226,10 +226,10 @@ council-vacant = The seat is vacant
 council-unconfirmed = (not yet confirmed)
 council-no-seats = The board has no seats yet.
 council-local-title = Local boards (paikallis-JANE)
-council-local-caption = Representative seats of the local boards
+council-local-caption = Seats filled in the local boards (filled / all)
 council-local-name = Board
-council-local-representatives = Representative seats filled
-council-local-deputies = Deputy seats filled
+council-local-representatives = Representatives
+council-local-deputies = Deputies
 council-local-filled = { $filled } / { $total }
 council-all-filled = Every representative seat is filled in this board and in the local boards under it.
 council-gaps = Representative seats not filled: { $count }.
@@ -251,9 +251,12 @@ a11y-status = This service partially meets the accessibility criteria required b
 a11y-gaps-title = Non-accessible content
 a11y-gap-translations = Call announcements written by the boards themselves and new versions of the privacy notice may be in Finnish only, if they have not been translated into Swedish or English. Such text is marked as Finnish so that screen readers read it correctly. (WCAG 3.1.2 is met, but the content is not in every language.) Ask the secretary for the information in another language.
 a11y-gap-docs = The technical documentation of the programming interface (API) at /docs/ is an English tool for developers and has not been assessed against the accessibility requirements.
-a11y-gap-manual = Automated checks do not cover everything: for example, how understandable the texts are and how screen readers work in practice have been assessed only partly.
+a11y-gap-manual = Automated checks do not see everything. How understandable the texts, instructions and error messages are, and whether the reading order and the visible focus make sense, have not yet been assessed together with people who use assistive technology.
+a11y-gap-screenreaders = The service has not been tested with screen readers (such as NVDA, JAWS, VoiceOver and TalkBack), with speech recognition or in Windows high contrast mode, so we do not know for certain how, for example, the error summary and the messages beside the fields are read aloud.
+a11y-gap-zoom = Enlarging only the text to 200 % and changed text spacing (WCAG 1.4.4 and 1.4.12) have not been tested. On a very narrow screen, long words may break and tables may need scrolling sideways.
+a11y-gap-emails = The accessibility of the emails the service sends has not been checked, automatically or by hand.
 a11y-assessment-title = Accessibility assessment
-a11y-assessment = Accessibility has been assessed by ourselves. Every page is checked automatically with axe-core against the WCAG 2.1 A and AA rules in Finnish and Swedish, including the form showing errors. Completing the form with the keyboard only, working without JavaScript, a 320 pixel wide screen and 200 % zoom have been tested in a browser.
+a11y-assessment = Accessibility has been assessed by ourselves. Every page is checked automatically in a browser with axe-core against the WCAG 2.1 A and AA rules in Finnish and Swedish, including the form showing errors, and no page may need sideways scrolling on a 320 pixel wide screen (equivalent to 400 % zoom). The browser tests also complete the form with the keyboard only, and take an application from sending to withdrawing without JavaScript on a phone-sized screen.
 a11y-feedback-title = Did you notice shortcomings in accessibility?
 a11y-feedback = Tell us, and we will fix the shortcoming or give you the information in another form. We reply within 14 days.
 a11y-feedback-contact = Feedback: { $contact }

@@ -14,14 +14,14 @@ optional = (valinnainen)
 ## Dates
 
 closes-in = { $days ->
-    [0] päättyy tänään
-    [one] päättyy huomenna
-   *[other] päättyy { $days } päivän kuluttua
+    [0] tänään
+    [one] huomenna
+   *[other] { $days } päivän päästä
 }
 opens-in = { $days ->
-    [0] alkaa tänään
-    [one] alkaa huomenna
-   *[other] alkaa { $days } päivän kuluttua
+    [0] tänään
+    [one] huomenna
+   *[other] { $days } päivän päästä
 }
 date-range = { $start } – { $end }
 
@@ -48,12 +48,13 @@ status-cancelled = Peruttu
 
 ## The call announcement
 
-call-council = Hakija
+call-council = Neuvottelukunta
 call-seats-title = Haettavat paikat
 call-seats-intro = Haemme edustajia ja varaedustajia seuraaville teema-alueille.
 call-theme = Teema-alue
 call-representatives = Edustajia
-call-deputies = Varaedustajia
+# A soft hyphen lets the column heading break as "Vara-edustajia" on a narrow screen.
+call-deputies = Vara{"\u00AD"}edustajia
 call-criteria-title = Valintaperusteet
 call-schedule-title = Aikataulu
 call-opens = Hakuaika alkaa
@@ -226,10 +227,10 @@ council-vacant = Paikka on avoinna
 council-unconfirmed = (ei vielä vahvistettu)
 council-no-seats = Neuvottelukunnalle ei ole vielä määritetty paikkoja.
 council-local-title = Paikallis-JANEt
-council-local-caption = Paikallis-JANEjen edustajapaikat
+council-local-caption = Paikallis-JANEjen täytetyt paikat (täytetty / kaikki)
 council-local-name = Neuvottelukunta
-council-local-representatives = Edustajapaikkoja täytetty
-council-local-deputies = Varaedustajapaikkoja täytetty
+council-local-representatives = Edustajat
+council-local-deputies = Varaedustajat
 council-local-filled = { $filled } / { $total }
 council-all-filled = Kaikki edustajapaikat on täytetty tässä neuvottelukunnassa ja sen alaisissa paikallis-JANEissa.
 council-gaps = Täyttämättömiä edustajapaikkoja: { $count }.
@@ -251,9 +252,12 @@ a11y-status = Palvelu täyttää suurelta osin lain vaatimat saavutettavuuskrite
 a11y-gaps-title = Sisällöt, jotka eivät ole saavutettavia
 a11y-gap-translations = Neuvottelukuntien itse kirjoittamat hakuilmoitukset ja tietosuojaselosteen uudet versiot voivat olla vain suomeksi, jos niitä ei ole käännetty ruotsiksi tai englanniksi. Tällainen teksti on merkitty suomenkieliseksi, jotta ruudunlukija lukee sen oikein. (WCAG 3.1.2 toteutuu, mutta sisältö ei ole kaikilla kielillä.) Pyydä tieto toisella kielellä sihteeriltä.
 a11y-gap-docs = Ohjelmointirajapinnan (API) tekninen dokumentaatio osoitteessa /docs/ on englanninkielinen työkalu kehittäjille, eikä sitä ole arvioitu saavutettavuusvaatimuksia vasten.
-a11y-gap-manual = Automaattiset tarkistukset eivät kata kaikkea: esimerkiksi perustelutekstien ymmärrettävyyttä ja ruudunlukijoiden käytännön toimivuutta on arvioitu vain osittain.
+a11y-gap-manual = Automaattiset tarkistukset eivät näe kaikkea. Tekstien, ohjeiden ja virheilmoitusten ymmärrettävyyttä sekä lukujärjestyksen ja näkyvän kohdistuksen mielekkyyttä ei ole vielä arvioitu yhdessä apuvälineiden käyttäjien kanssa.
+a11y-gap-screenreaders = Palvelua ei ole testattu ruudunlukijoilla (esimerkiksi NVDA, JAWS, VoiceOver ja TalkBack), puheohjauksella eikä Windowsin suuren kontrastin tilassa. Emme siis tiedä varmasti, miten esimerkiksi virheyhteenveto ja kenttien virheilmoitukset luetaan ääneen.
+a11y-gap-zoom = Pelkän tekstin suurentamista 200 prosenttiin ja tekstin välistyksen muuttamista (WCAG 1.4.4 ja 1.4.12) ei ole testattu. Hyvin kapealla näytöllä pitkät sanat voivat katketa ja taulukot vaatia vierittämistä sivusuunnassa.
+a11y-gap-emails = Palvelun lähettämien sähköpostiviestien saavutettavuutta ei ole tarkistettu automaattisesti eikä käsin.
 a11y-assessment-title = Saavutettavuuden arviointi
-a11y-assessment = Saavutettavuus on arvioitu itse. Jokainen sivu tarkistetaan automaattisesti axe-core-työkalulla WCAG 2.1 A- ja AA-sääntöjä vasten suomeksi ja ruotsiksi, myös virheitä näyttävä lomake. Lomakkeen täyttäminen pelkällä näppäimistöllä, toiminta ilman JavaScriptiä, 320 pikselin levyinen näyttö ja 200 %:n suurennos on testattu selaimessa.
+a11y-assessment = Saavutettavuus on arvioitu itse. Jokainen sivu tarkistetaan automaattisesti selaimessa axe-core-työkalulla WCAG 2.1:n A- ja AA-tason sääntöjä vasten suomeksi ja ruotsiksi, myös virheitä näyttävä lomake. Samalla tarkistetaan, ettei yksikään sivu vaadi vierittämistä sivusuunnassa 320 pikselin levyisellä näytöllä (vastaa 400 %:n suurennosta). Selaintesteissä hakemus myös täytetään pelkällä näppäimistöllä, ja hakemus käydään läpi lähettämisestä perumiseen ilman JavaScriptiä puhelimen kokoisella näytöllä.
 a11y-feedback-title = Huomasitko puutteita saavutettavuudessa?
 a11y-feedback = Kerro meille, niin korjaamme puutteen tai toimitamme tiedon toisessa muodossa. Vastaamme 14 päivän kuluessa.
 a11y-feedback-contact = Palaute: { $contact }

@@ -14,14 +14,14 @@ optional = (frivilligt)
 ## Dates
 
 closes-in = { $days ->
-    [0] går ut i dag
-    [one] går ut i morgon
-   *[other] går ut om { $days } dagar
+    [0] i dag
+    [one] i morgon
+   *[other] om { $days } dagar
 }
 opens-in = { $days ->
-    [0] börjar i dag
-    [one] börjar i morgon
-   *[other] börjar om { $days } dagar
+    [0] i dag
+    [one] i morgon
+   *[other] om { $days } dagar
 }
 date-range = { $start } – { $end }
 
@@ -48,7 +48,7 @@ status-cancelled = Inställd
 
 ## The call announcement
 
-call-council = Sökande organ
+call-council = Delegation
 call-seats-title = Platser som söks
 call-seats-intro = Vi söker representanter och suppleanter för följande temaområden.
 call-theme = Temaområde
@@ -226,10 +226,10 @@ council-vacant = Platsen är ledig
 council-unconfirmed = (ännu inte bekräftad)
 council-no-seats = Delegationen har ännu inga platser.
 council-local-title = Lokala JANE-delegationer
-council-local-caption = Representantplatserna i de lokala JANE-delegationerna
+council-local-caption = Tillsatta platser i de lokala JANE-delegationerna (tillsatta / alla)
 council-local-name = Delegation
-council-local-representatives = Representantplatser tillsatta
-council-local-deputies = Suppleantplatser tillsatta
+council-local-representatives = Representanter
+council-local-deputies = Suppleanter
 council-local-filled = { $filled } / { $total }
 council-all-filled = Alla representantplatser är tillsatta i delegationen och i de lokala delegationerna under den.
 council-gaps = Otillsatta representantplatser: { $count }.
@@ -251,9 +251,12 @@ a11y-status = Tjänsten uppfyller till största delen de tillgänglighetskriteri
 a11y-gaps-title = Innehåll som inte är tillgängligt
 a11y-gap-translations = Ansökningsmeddelanden som delegationerna själva skrivit och nya versioner av dataskyddsbeskrivningen kan finnas endast på finska, om de inte har översatts till svenska eller engelska. Sådan text är märkt som finskspråkig så att skärmläsare läser den rätt. (WCAG 3.1.2 uppfylls, men innehållet finns inte på alla språk.) Be sekreteraren om uppgifterna på ett annat språk.
 a11y-gap-docs = Den tekniska dokumentationen av programmeringsgränssnittet (API) på /docs/ är ett engelskspråkigt verktyg för utvecklare och har inte bedömts mot tillgänglighetskraven.
-a11y-gap-manual = Automatiska kontroller täcker inte allt: till exempel hur begripliga texterna är och hur skärmläsare fungerar i praktiken har bedömts endast delvis.
+a11y-gap-manual = Automatiska kontroller ser inte allt. Hur begripliga texterna, anvisningarna och felmeddelandena är och om läsordningen och det synliga fokuset är logiska har ännu inte bedömts tillsammans med personer som använder hjälpmedel.
+a11y-gap-screenreaders = Tjänsten har inte testats med skärmläsare (till exempel NVDA, JAWS, VoiceOver och TalkBack), med röststyrning eller i Windows läge för hög kontrast. Vi vet alltså inte säkert hur till exempel felsammanfattningen och fältens felmeddelanden läses upp.
+a11y-gap-zoom = Förstoring av enbart texten till 200 procent och ändrat textavstånd (WCAG 1.4.4 och 1.4.12) har inte testats. På en mycket smal skärm kan långa ord brytas och tabeller kräva rullning i sidled.
+a11y-gap-emails = Tillgängligheten i de e-postmeddelanden som tjänsten skickar har inte kontrollerats, varken automatiskt eller manuellt.
 a11y-assessment-title = Utvärdering av tillgängligheten
-a11y-assessment = Tillgängligheten har utvärderats av oss själva. Varje sida kontrolleras automatiskt med verktyget axe-core mot reglerna i WCAG 2.1 nivå A och AA på finska och svenska, även formuläret som visar fel. Att fylla i formuläret med enbart tangentbord, funktionen utan JavaScript, en 320 pixlar bred skärm och förstoring till 200 % har testats i en webbläsare.
+a11y-assessment = Tillgängligheten har utvärderats av oss själva. Varje sida kontrolleras automatiskt i en webbläsare med verktyget axe-core mot reglerna i WCAG 2.1 nivå A och AA på finska och svenska, även formuläret som visar fel. Samtidigt kontrolleras att ingen sida kräver rullning i sidled på en 320 pixlar bred skärm (motsvarar förstoring till 400 %). I webbläsartesterna fylls ansökan också i med enbart tangentbord, och en ansökan gås igenom från inlämning till återkallelse utan JavaScript på en skärm i telefonstorlek.
 a11y-feedback-title = Har du upptäckt brister i tillgängligheten?
 a11y-feedback = Berätta för oss, så rättar vi bristen eller ger dig uppgiften i en annan form. Vi svarar inom 14 dagar.
 a11y-feedback-contact = Respons: { $contact }
