@@ -326,11 +326,6 @@ impl TestApp {
         }
     }
 
-    /// The full URL of `path` on the test server.
-    pub fn url(&self, path: &str) -> String {
-        self.server.url(path)
-    }
-
     /// A mail sender on the app's database and clock, configured like the app.
     pub fn worker(&self) -> Worker {
         Worker::new(
