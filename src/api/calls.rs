@@ -16,7 +16,7 @@ use crate::domain::theme::ThemeArea;
 use crate::error::AppError;
 use crate::ids::{CallId, CouncilId};
 use crate::round::calls as workflow;
-pub use crate::round::calls::{CreateCall, DEFAULT_TIME_ZONE, UpdateCall};
+pub use crate::round::calls::{CancelCall, CreateCall, DEFAULT_TIME_ZONE, UpdateCall};
 use crate::store::calls::Call;
 
 #[derive(Serialize, ToSchema)]
@@ -51,6 +51,17 @@ pub struct CallView {
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the published call's texts or opening were last corrected; its page says so.
+    pub corrected_at: Option<DateTime<Utc>>,
+    /// Set once the call is cancelled.
+    pub cancellation: Option<CancellationView>,
+}
+
+/// Why and when a call was cancelled; public, as the call's page shows it.
+#[derive(Serialize, ToSchema)]
+pub struct CancellationView {
+    pub cancelled_at: DateTime<Utc>,
+    pub reason: LocalizedText,
 }
 
 impl CallView {
@@ -76,6 +87,11 @@ impl CallView {
             decided_at: c.decided_at,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            corrected_at: c.corrected_at,
+            cancellation: c.cancellation.map(|x| CancellationView {
+                cancelled_at: x.at,
+                reason: x.reason,
+            }),
         }
     }
 }
@@ -193,8 +209,10 @@ pub async fn get_call(
     Ok(web::Json(CallView::new(call, state.now())))
 }
 
-/// Edits a draft; once published, only a later `closes_at` (an extension, while the call is
-/// scheduled or open) is accepted, anything else is 409.
+/// Edits a draft. Once published, and until the decision, corrects the call's texts (`title`,
+/// `announcement`, `criteria`, `contacts`), moves `opens_at` while the call is scheduled, and
+/// moves `closes_at` later while it is scheduled or open; anything else is 409. Every change is
+/// audited, and the call's page shows when it was corrected.
 #[utoipa::path(
     tag = "calls",
     security(("bearer" = [])),
@@ -265,5 +283,33 @@ pub async fn start_review(
     id: web::Path<CallId>,
 ) -> Result<web::Json<CallView>, AppError> {
     let call = workflow::start_review(&state.round, staff, id.into_inner()).await?;
+    Ok(web::Json(CallView::new(call, state.now())))
+}
+
+/// Cancels a call that is not decided (an admin, or a secretary of the council): it takes no more
+/// applications, its page shows the reason, and every applicant is told by email (the
+/// `call_cancelled` message, overridable per call). A cancelled call changes no more.
+#[utoipa::path(
+    tag = "calls",
+    security(("bearer" = [])),
+    params(("id" = CallId, Path)),
+    request_body = CancelCall,
+    responses(
+        (status = 200, body = CallView),
+        (status = 401, response = super::docs::Unauthorized),
+        (status = 403, response = super::docs::Forbidden),
+        (status = 404, response = super::docs::NotFound),
+        (status = 409, response = super::docs::Conflict),
+        (status = 422, response = super::docs::ValidationFailed)
+    )
+)]
+#[post("/calls/{id}/cancel")]
+pub async fn cancel_call(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<CallId>,
+    body: Json<CancelCall>,
+) -> Result<web::Json<CallView>, AppError> {
+    let (call, _) = workflow::cancel(&state.round, staff, id.into_inner(), body.0).await?;
     Ok(web::Json(CallView::new(call, state.now())))
 }

@@ -62,6 +62,7 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(calls::update_call)
                 .service(calls::publish_call)
                 .service(calls::start_review)
+                .service(calls::cancel_call)
                 // applications
                 .service(applications::submit_application)
                 .service(applications::get_application)

@@ -18,7 +18,7 @@ use crate::domain::theme::ThemeArea;
 use crate::error::AppError;
 use crate::ids::{ApplicationId, CallId, SeatId, SelectionRunId};
 use crate::round::decision::{self, Decision};
-pub use crate::round::decision::{Decide, Override};
+pub use crate::round::decision::{Decide, Override, QuotaException};
 pub use crate::round::messages::FoundingMeeting;
 pub use crate::round::offers::Vacate;
 use crate::round::offers::{self, Answer, Vacated};
@@ -301,6 +301,9 @@ pub struct DecisionView {
     pub rule_violations: Vec<RuleViolation>,
     pub reserves: Vec<ReserveView>,
     pub messages_queued: usize,
+    /// The special reason and the measures taken, stated when the composition does not meet the
+    /// Equality Act's balance.
+    pub quota_exception: Option<QuotaException>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -337,6 +340,7 @@ impl From<Decision> for DecisionView {
                 })
                 .collect(),
             messages_queued: d.messages_queued,
+            quota_exception: d.quota_exception,
         }
     }
 }

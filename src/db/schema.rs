@@ -102,6 +102,10 @@ diesel::table! {
         selection_run_id -> Nullable<Text>,
         meeting_reference -> Nullable<Text>,
         decision_rules_json -> Nullable<Text>,
+        corrected_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+        cancellation_reason_json -> Nullable<Text>,
+        quota_exception_json -> Nullable<Text>,
     }
 }
 

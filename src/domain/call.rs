@@ -12,6 +12,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::localized::LocalizedText;
+
 /// Whom applicants contact about the call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -73,16 +75,19 @@ pub enum CallStatus {
     Reviewing,
     /// Seats have been filled.
     Decided,
+    /// Called off before a decision, with a reason the public sees; takes no applications.
+    Cancelled,
 }
 
 impl CallStatus {
-    pub const ALL: [CallStatus; 6] = [
+    pub const ALL: [CallStatus; 7] = [
         Self::Draft,
         Self::Scheduled,
         Self::Open,
         Self::Closed,
         Self::Reviewing,
         Self::Decided,
+        Self::Cancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +98,7 @@ impl CallStatus {
             Self::Closed => "closed",
             Self::Reviewing => "reviewing",
             Self::Decided => "decided",
+            Self::Cancelled => "cancelled",
         }
     }
 
@@ -107,6 +113,14 @@ impl fmt::Display for CallStatus {
     }
 }
 
+/// Why and when a call was called off. The public sees the reason on the call page; every
+/// applicant is told by email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cancellation {
+    pub at: DateTime<Utc>,
+    pub reason: LocalizedText,
+}
+
 /// The application window: open from `opens_at` (inclusive) until `closes_at` (exclusive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
@@ -114,8 +128,11 @@ pub struct Window {
     pub closes_at: DateTime<Utc>,
 }
 
-pub fn status(phase: CallPhase, window: Window, now: DateTime<Utc>) -> CallStatus {
+/// The status a reader sees. A cancellation is kept beside the phase the call had reached (so
+/// that a cancelled draft stays as private as a draft), and overrides it.
+pub fn status(phase: CallPhase, window: Window, cancelled: bool, now: DateTime<Utc>) -> CallStatus {
     match phase {
+        _ if cancelled => CallStatus::Cancelled,
         CallPhase::Draft => CallStatus::Draft,
         CallPhase::Published if now < window.opens_at => CallStatus::Scheduled,
         CallPhase::Published if now < window.closes_at => CallStatus::Open,
@@ -130,6 +147,10 @@ pub fn status(phase: CallPhase, window: Window, now: DateTime<Utc>) -> CallStatu
 pub enum CallAction {
     /// Change any field of a draft.
     Edit,
+    /// Correct a published call's texts (title, announcement, criteria, contacts).
+    Correct,
+    /// Move `opens_at` of a published call that has not opened yet.
+    MoveOpening,
     /// Move `closes_at` later after publication.
     ExtendDeadline,
     Publish,
@@ -137,17 +158,34 @@ pub enum CallAction {
     Apply,
     StartReview,
     Decide,
+    /// Call off a call not yet decided.
+    Cancel,
 }
 
 impl CallAction {
+    pub const ALL: [CallAction; 9] = [
+        Self::Edit,
+        Self::Correct,
+        Self::MoveOpening,
+        Self::ExtendDeadline,
+        Self::Publish,
+        Self::Apply,
+        Self::StartReview,
+        Self::Decide,
+        Self::Cancel,
+    ];
+
     fn verb(self) -> &'static str {
         match self {
             Self::Edit => "edit",
+            Self::Correct => "correct",
+            Self::MoveOpening => "move the opening of",
             Self::ExtendDeadline => "extend the deadline of",
             Self::Publish => "publish",
             Self::Apply => "apply to",
             Self::StartReview => "start the review of",
             Self::Decide => "decide",
+            Self::Cancel => "cancel",
         }
     }
 }
@@ -168,7 +206,17 @@ impl fmt::Display for IllegalTransition {
             self.status
         )?;
         let hint = match (self.action, self.status) {
-            (CallAction::Edit, _) => "; once published, only a later closes_at is accepted",
+            (CallAction::Edit, _) => {
+                "; once published, only its texts (title, announcement, criteria, contacts), \
+                 opens_at before the call opens and a later closes_at can change"
+            }
+            (CallAction::Correct, CallStatus::Draft) => "; a draft is edited as a whole",
+            (CallAction::MoveOpening, CallStatus::Open | CallStatus::Closed) => {
+                "; the call has already opened"
+            }
+            (CallAction::Cancel, CallStatus::Decided) => {
+                "; a decided composition is changed by vacating seats"
+            }
             (CallAction::Apply, CallStatus::Scheduled) => "; applications open at opens_at",
             (CallAction::Apply, _) => "; applications are accepted from opens_at until closes_at",
             (CallAction::StartReview, CallStatus::Scheduled | CallStatus::Open) => {
@@ -194,10 +242,17 @@ pub fn transition(status: CallStatus, action: CallAction) -> Result<CallPhase, I
     let next = match (status, action) {
         (S::Draft, A::Edit) => CallPhase::Draft,
         (S::Draft, A::Publish) => CallPhase::Published,
+        (S::Scheduled | S::Open | S::Closed, A::Correct) => CallPhase::Published,
+        (S::Reviewing, A::Correct) => CallPhase::Reviewing,
+        (S::Scheduled, A::MoveOpening) => CallPhase::Published,
         (S::Scheduled | S::Open, A::ExtendDeadline) => CallPhase::Published,
         (S::Open, A::Apply) => CallPhase::Published,
         (S::Closed, A::StartReview) => CallPhase::Reviewing,
         (S::Reviewing, A::Decide) => CallPhase::Decided,
+        // A cancellation keeps the phase the call had reached.
+        (S::Draft, A::Cancel) => CallPhase::Draft,
+        (S::Scheduled | S::Open | S::Closed, A::Cancel) => CallPhase::Published,
+        (S::Reviewing, A::Cancel) => CallPhase::Reviewing,
         _ => return Err(IllegalTransition { status, action }),
     };
     Ok(next)
@@ -342,7 +397,7 @@ mod tests {
             opens_at: utc("2027-05-01T09:00:00Z"),
             closes_at: utc("2027-05-31T13:00:00Z"),
         };
-        let at = |t: DateTime<Utc>| status(CallPhase::Published, window, t);
+        let at = |t: DateTime<Utc>| status(CallPhase::Published, window, false, t);
         assert_eq!(
             at(window.opens_at - Duration::seconds(1)),
             CallStatus::Scheduled
@@ -362,13 +417,19 @@ mod tests {
             CallStatus::Closed
         );
         assert_eq!(
-            status(CallPhase::Draft, window, window.closes_at),
+            status(CallPhase::Draft, window, false, window.closes_at),
             CallStatus::Draft
         );
         assert_eq!(
-            status(CallPhase::Reviewing, window, window.opens_at),
+            status(CallPhase::Reviewing, window, false, window.opens_at),
             CallStatus::Reviewing
         );
+        for phase in [CallPhase::Draft, CallPhase::Published, CallPhase::Reviewing] {
+            assert_eq!(
+                status(phase, window, true, window.opens_at),
+                CallStatus::Cancelled
+            );
+        }
     }
 
     #[test]
@@ -383,17 +444,19 @@ mod tests {
             (S::Open, A::Apply),
             (S::Closed, A::StartReview),
             (S::Reviewing, A::Decide),
-        ];
-        let actions = [
-            A::Edit,
-            A::ExtendDeadline,
-            A::Publish,
-            A::Apply,
-            A::StartReview,
-            A::Decide,
+            (S::Scheduled, A::Correct),
+            (S::Open, A::Correct),
+            (S::Closed, A::Correct),
+            (S::Reviewing, A::Correct),
+            (S::Scheduled, A::MoveOpening),
+            (S::Draft, A::Cancel),
+            (S::Scheduled, A::Cancel),
+            (S::Open, A::Cancel),
+            (S::Closed, A::Cancel),
+            (S::Reviewing, A::Cancel),
         ];
         for status in CallStatus::ALL {
-            for action in actions {
+            for action in CallAction::ALL {
                 let result = transition(status, action);
                 assert_eq!(
                     result.is_ok(),
@@ -407,6 +470,13 @@ mod tests {
             Ok(CallPhase::Reviewing)
         );
         assert_eq!(transition(S::Reviewing, A::Decide), Ok(CallPhase::Decided));
+        // Nothing at all happens to a cancelled call.
+        assert!(
+            CallAction::ALL
+                .iter()
+                .all(|&a| transition(S::Cancelled, a).is_err())
+        );
+        assert_eq!(transition(S::Reviewing, A::Cancel), Ok(CallPhase::Reviewing));
     }
 
     #[test]

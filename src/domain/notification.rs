@@ -28,10 +28,12 @@ pub enum MessageKind {
     FoundingMeetingInvitation,
     /// To a new staff user.
     StaffInvitation,
+    /// To every applicant, when the call is cancelled.
+    CallCancelled,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 8] = [
+    pub const ALL: [MessageKind; 9] = [
         Self::ApplicationReceived,
         Self::ClosingReminder,
         Self::SelectedRepresentative,
@@ -40,6 +42,7 @@ impl MessageKind {
         Self::NotSelected,
         Self::FoundingMeetingInvitation,
         Self::StaffInvitation,
+        Self::CallCancelled,
     ];
 
     pub fn code(self) -> &'static str {
@@ -52,6 +55,7 @@ impl MessageKind {
             Self::NotSelected => "not_selected",
             Self::FoundingMeetingInvitation => "founding_meeting_invitation",
             Self::StaffInvitation => "staff_invitation",
+            Self::CallCancelled => "call_cancelled",
         }
     }
 

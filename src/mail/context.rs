@@ -124,6 +124,14 @@ pub enum MessageContext {
         meeting: Meeting,
         agenda: Vec<AgendaItem>,
     },
+    CallCancelled {
+        call: CallInfo,
+        candidate: Candidate,
+        /// The reason, in the recipient's language where given (else Finnish).
+        reason: String,
+        /// The call's page, where the reason is public.
+        call_url: String,
+    },
     StaffInvitation {
         recipient: String,
         role: String,
@@ -144,6 +152,7 @@ impl MessageContext {
             Self::NotSelected { .. } => MessageKind::NotSelected,
             Self::FoundingMeetingInvitation { .. } => MessageKind::FoundingMeetingInvitation,
             Self::StaffInvitation { .. } => MessageKind::StaffInvitation,
+            Self::CallCancelled { .. } => MessageKind::CallCancelled,
         }
     }
 
@@ -257,6 +266,17 @@ impl MessageContext {
                     place: "Liperin kunnantalo, valtuustosali".into(),
                 },
                 agenda: founding_meeting_agenda(language),
+            },
+            MessageKind::CallCancelled => Self::CallCancelled {
+                call,
+                candidate,
+                reason: match language {
+                    Language::Fi => "Hakuilmoitukseen merkittiin väärä toimikausi. Haku julkaistaan uudelleen oikein tiedoin.",
+                    Language::Sv => "Fel mandatperiod angavs i utlysningen. Den utlyses på nytt med rätt uppgifter.",
+                    Language::En => "The call gave the wrong term. It will be announced again with the right details.",
+                }
+                .into(),
+                call_url: "https://jane.example.org/calls/0193a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b".into(),
             },
             MessageKind::StaffInvitation => Self::StaffInvitation {
                 recipient: "Kalle Komitea".into(),

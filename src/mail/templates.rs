@@ -30,6 +30,7 @@ const BUILTIN: &[(&str, &str, &str)] = builtin!(
     "not_selected",
     "founding_meeting_invitation",
     "staff_invitation",
+    "call_cancelled",
 );
 
 const LAYOUT: &str = include_str!("templates/layout.html");

@@ -11,9 +11,10 @@ use validator::Validate;
 use super::Round;
 use super::access::{self, Staff};
 use super::idempotency::{self, Created, Once};
+use super::messages;
 use crate::db::DbConn;
 use crate::domain::access::Role;
-use crate::domain::call::{self, CallAction, CallPhase, CallStatus, Contact, Window};
+use crate::domain::call::{self, CallAction, CallPhase, CallStatus, Cancellation, Contact, Window};
 use crate::domain::localized::LocalizedText;
 use crate::domain::reference::default_criteria;
 use crate::domain::rules::{email_address, first_duplicate, to_validation_errors};
@@ -24,6 +25,24 @@ use crate::store::calls::{self as store, Call, Drafts};
 use crate::store::{Page, PageRequest, audit, councils, reference, seats};
 
 pub const DEFAULT_TIME_ZONE: &str = "Europe/Helsinki";
+
+/// Calling a call off.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelCall {
+    /// Why, in the languages the call is announced in; the public sees it on the call's page and
+    /// every applicant in their message.
+    pub reason: LocalizedText,
+}
+
+impl Validate for CancelCall {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        match check_reason(self.reason.clone()) {
+            Err(AppError::Validation(errors)) => Err(to_validation_errors(errors)),
+            _ => Ok(()),
+        }
+    }
+}
 
 /// A new call.
 #[derive(Deserialize, ToSchema)]
@@ -65,8 +84,9 @@ pub struct CreateCall {
     pub themes: Option<Vec<ThemeArea>>,
 }
 
-/// Changes to a call. A draft accepts any field; a published call accepts only a later
-/// `closes_at`.
+/// Changes to a call. A draft accepts any field. A published call, until the decision, accepts
+/// corrections of its texts (`title`, `announcement`, `criteria`, `contacts`), a new `opens_at`
+/// while it is scheduled, and a later `closes_at` while it is scheduled or open.
 #[derive(Debug, PartialEq, Deserialize, Validate, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCall {
@@ -338,19 +358,22 @@ fn check_themes_planned(themes: &[ThemeArea], planned: &[ThemeArea]) -> Result<(
     }
 }
 
-/// What the audit log keeps of a call.
+/// What the audit log keeps of a call: everything a correction or a cancellation can change, so
+/// that the log shows what a published call said before and after.
 fn audited(call: &Call) -> Option<serde_json::Value> {
     audit::snapshot(&serde_json::json!({
         "phase": call.phase.as_str(),
         "title": call.title,
+        "announcement": call.announcement,
+        "criteria": call.criteria,
+        "contacts": call.contacts,
         "opens_at": call::format_utc(call.window.opens_at),
         "closes_at": call::format_utc(call.window.closes_at),
         "time_zone": call.time_zone.name(),
         "term_start": call.term_start,
         "term_end": call.term_end,
         "themes": call.themes,
-        "criteria": call.criteria.len(),
-        "contacts": call.contacts.len(),
+        "cancellation": call.cancellation,
     }))
 }
 
@@ -468,6 +491,8 @@ fn create_in(
         created_by: Some(staff.id().clone()),
         created_at: now,
         updated_at: now,
+        corrected_at: None,
+        cancellation: None,
     };
     store::insert(conn, &call)?;
     record(conn, staff, "call.created", None, &call, now)?;
@@ -508,8 +533,10 @@ pub async fn get(round: &Round, caller: Option<Staff>, id: CallId) -> Result<Cal
         .await
 }
 
-/// Edits a draft; once published, only a later `closes_at` (an extension, while the call is
-/// scheduled or open) is accepted, anything else is 409.
+/// Edits a draft. Once published, and until the decision, it corrects the call's texts (title,
+/// announcement, criteria, contacts); moves `opens_at` while the call is scheduled; and moves
+/// `closes_at` later while it is scheduled or open. Anything else is 409; every change is
+/// audited.
 pub async fn update(
     round: &Round,
     staff: Staff,
@@ -527,10 +554,10 @@ pub async fn update(
                 call::transition(status, CallAction::Edit).map_err(illegal)?;
                 (edit_draft(conn, call, patch, now)?, "call.edited")
             } else {
-                (
-                    extend_deadline(call, patch, status, now)?,
-                    "call.deadline_extended",
-                )
+                match correct_published(call, patch, status, now)? {
+                    Some(change) => change,
+                    None => return Ok(before),
+                }
             };
             record(conn, &staff, action, Some(&before), &updated, now)?;
             if !store::update(conn, &updated, updated.phase)? {
@@ -543,18 +570,14 @@ pub async fn update(
         .await
 }
 
-fn edit_draft(
-    conn: &mut DbConn,
-    call: Call,
-    patch: UpdateCall,
-    now: DateTime<Utc>,
-) -> Result<Call, AppError> {
-    let planned = planned_themes(conn, &call.council_id)?;
-    let themes_changed = patch.themes.is_some();
-    let checked = check_fields(EnteredCall {
-        title: patch.title.unwrap_or(call.title),
-        announcement: patch.announcement.unwrap_or(call.announcement),
-        criteria: patch.criteria.unwrap_or(call.criteria),
+/// The call's fields with the patch's in their place, as entered.
+fn merged(call: &Call, patch: UpdateCall) -> EnteredCall {
+    EnteredCall {
+        title: patch.title.unwrap_or_else(|| call.title.clone()),
+        announcement: patch
+            .announcement
+            .unwrap_or_else(|| call.announcement.clone()),
+        criteria: patch.criteria.unwrap_or_else(|| call.criteria.clone()),
         opens_at: patch
             .opens_at
             .unwrap_or_else(|| call::format_utc(call.window.opens_at)),
@@ -566,9 +589,20 @@ fn edit_draft(
             .unwrap_or_else(|| call.time_zone.name().to_owned()),
         term_start: patch.term_start.unwrap_or(call.term_start),
         term_end: patch.term_end.unwrap_or(call.term_end),
-        contacts: patch.contacts.unwrap_or(call.contacts),
-        themes: patch.themes.unwrap_or(call.themes),
-    })?;
+        contacts: patch.contacts.unwrap_or_else(|| call.contacts.clone()),
+        themes: patch.themes.unwrap_or_else(|| call.themes.clone()),
+    }
+}
+
+fn edit_draft(
+    conn: &mut DbConn,
+    call: Call,
+    patch: UpdateCall,
+    now: DateTime<Utc>,
+) -> Result<Call, AppError> {
+    let planned = planned_themes(conn, &call.council_id)?;
+    let themes_changed = patch.themes.is_some();
+    let checked = check_fields(merged(&call, patch))?;
     if themes_changed {
         check_themes_planned(&checked.themes, &planned)?;
     }
@@ -587,48 +621,128 @@ fn edit_draft(
     })
 }
 
-fn extend_deadline(
+/// A published call's correction, and the audit action that names it; `None` for an empty patch.
+/// What applicants planned by (the time zone, the term, the themes sought) stays: a call whose
+/// terms were wrong is cancelled and announced again.
+fn correct_published(
     call: Call,
     patch: UpdateCall,
     status: CallStatus,
     now: DateTime<Utc>,
-) -> Result<Call, AppError> {
-    let refused = || {
-        AppError::Conflict(format!(
-            "the call is {status}; once published, only a later closes_at is accepted"
-        ))
-    };
-    let UpdateCall {
-        closes_at: Some(closes_at),
-        ..
-    } = &patch
-    else {
-        return Err(refused());
-    };
-    let only_closes_at = UpdateCall {
-        closes_at: Some(closes_at.clone()),
-        ..Default::default()
-    };
-    if patch != only_closes_at {
-        return Err(refused());
+) -> Result<Option<(Call, &'static str)>, AppError> {
+    let fixed: Vec<&str> = [
+        ("time_zone", patch.time_zone.is_some()),
+        ("term_start", patch.term_start.is_some()),
+        ("term_end", patch.term_end.is_some()),
+        ("themes", patch.themes.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, given)| given.then_some(field))
+    .collect();
+    if !fixed.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "the call is {status}; once published, {} can no longer change (cancel the call and \
+             announce a new one instead)",
+            fixed.join(", ")
+        )));
     }
-    call::transition(status, CallAction::ExtendDeadline).map_err(illegal)?;
-    let new_closes_at = call::parse_instant(closes_at, call.time_zone)
-        .map_err(|e| AppError::invalid("closes_at", "instant", e.to_string()))?;
-    if new_closes_at <= call.window.closes_at {
+    let texts = patch.title.is_some()
+        || patch.announcement.is_some()
+        || patch.criteria.is_some()
+        || patch.contacts.is_some();
+    let actions: Vec<CallAction> = [
+        (CallAction::Correct, texts),
+        (CallAction::MoveOpening, patch.opens_at.is_some()),
+        (CallAction::ExtendDeadline, patch.closes_at.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(action, asked)| asked.then_some(action))
+    .collect();
+    if actions.is_empty() {
+        return Ok(None);
+    }
+    for &action in &actions {
+        call::transition(status, action).map_err(illegal)?;
+    }
+    let extends = patch.closes_at.is_some();
+    let checked = check_fields(merged(&call, patch))?;
+    if extends && checked.window.closes_at <= call.window.closes_at {
         return Err(AppError::Conflict(format!(
             "a published call's deadline can only be extended; closes_at must be later than {}",
             call::format_utc(call.window.closes_at)
         )));
     }
-    Ok(Call {
-        window: Window {
-            closes_at: new_closes_at,
-            ..call.window
+    let corrected = actions != [CallAction::ExtendDeadline];
+    let action = if corrected {
+        "call.corrected"
+    } else {
+        "call.deadline_extended"
+    };
+    Ok(Some((
+        Call {
+            title: checked.title,
+            announcement: checked.announcement,
+            criteria: checked.criteria,
+            contacts: checked.contacts,
+            window: checked.window,
+            corrected_at: if corrected {
+                Some(now)
+            } else {
+                call.corrected_at
+            },
+            updated_at: now,
+            ..call
         },
-        updated_at: now,
-        ..call
-    })
+        action,
+    )))
+}
+
+/// Cancels a call not yet decided (an admin, or a secretary of its council): it takes no more
+/// applications, the public sees the reason on its page, and every applicant is told by email,
+/// in the same transaction. Returns the call and the number of messages queued.
+pub async fn cancel(
+    round: &Round,
+    staff: Staff,
+    id: CallId,
+    body: CancelCall,
+) -> Result<(Call, usize), AppError> {
+    let reason = check_reason(body.reason)?;
+    let now = round.now();
+    let (templates, config) = (round.templates.clone(), round.config.clone());
+    let (call, queued) = round
+        .db
+        .write(move |conn| {
+            // The council's rows first, as a decision takes them: a cancellation and a decision
+            // of the same call take turns, and the later one sees the other's result.
+            let unlocked = access::call_for_change(conn, &id, Some(&staff))?.managed()?;
+            access::lock_council_of(conn, &unlocked)?;
+            let call = access::call_for_change(conn, &id, Some(&staff))?.managed()?;
+            let phase = call::transition(call.status(now), CallAction::Cancel).map_err(illegal)?;
+            let before = call.clone();
+            let cancelled = Call {
+                cancellation: Some(Cancellation { at: now, reason }),
+                updated_at: now,
+                ..call
+            };
+            if !store::update(conn, &cancelled, phase)? {
+                return Err(AppError::Conflict(
+                    "the call changed meanwhile; read it again".into(),
+                ));
+            }
+            record(conn, &staff, "call.cancelled", Some(&before), &cancelled, now)?;
+            let queued = messages::queue_cancellation(conn, &templates, &config, &cancelled, now)?;
+            Ok((cancelled, queued))
+        })
+        .await?;
+    tracing::info!(call_id = %call.id, messages = queued, "call cancelled");
+    Ok((call, queued))
+}
+
+fn check_reason(reason: LocalizedText) -> Result<LocalizedText, AppError> {
+    reason
+        .check(2_000)
+        .map_err(|message| AppError::invalid("reason", "localized_text", message))?;
+    Ok(reason.normalized())
 }
 
 /// Publishes a draft. It becomes `scheduled`, then `open` at `opens_at` and `closed` at

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
@@ -43,6 +43,22 @@ pub struct Override {
     pub reason: String,
 }
 
+/// The special reason (erityinen syy) and the measures taken, which the decision states when its
+/// composition does not have at least 40 % of women and of men among the council's members, or
+/// among its deputies (Equality Act 609/1986, 4 a §).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaException {
+    /// Why the balance could not be met, e.g. "no men applied for the deputy seats".
+    #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
+    pub reason: String,
+    /// What was done to find candidates of the under-represented gender, e.g. a second call.
+    #[validate(length(min = 1, max = 4000))]
+    #[schema(min_length = 1, max_length = 4000)]
+    pub measures: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Decide {
@@ -60,6 +76,10 @@ pub struct Decide {
     #[validate(range(max = 100))]
     #[schema(maximum = 100)]
     pub reserves_per_theme: Option<u32>,
+    /// Required (422 without it) when the decided composition does not meet the Equality Act's
+    /// balance, whatever rules the run applied; stored and shown with the decision.
+    #[validate(nested)]
+    pub quota_exception: Option<QuotaException>,
 }
 
 /// A rule the decided composition breaks (because of overrides): reported, not refused.
@@ -89,6 +109,7 @@ pub struct Decision {
     pub rule_violations: Vec<RuleViolation>,
     pub reserves: Vec<Reserve>,
     pub messages_queued: usize,
+    pub quota_exception: Option<QuotaException>,
 }
 
 /// Each override names a vacant seat of the call and a submitted application of its theme that
@@ -156,39 +177,29 @@ fn check_overrides(input: &Input, overrides: &[Override]) -> Result<(), AppError
     }
 }
 
-/// The council's composition (the holders of its other seats, and these assignments) checked
-/// against the run's rules. What the run's own assignment already breaks with them (only what the
-/// seated alone break: the run keeps every rule it can) is not the overrides' doing; a breach
-/// they add, or make worse for the same association, municipality or role, is reported.
-fn rule_violations(
-    input: &Input,
-    run: &RunRecord,
-    decided: &BTreeMap<SeatId, ApplicationId>,
-    rules: Rules,
-) -> Vec<RuleViolation> {
+/// The council's composition: the holders of its other seats, and `assignment`.
+fn composition<'a>(
+    input: &'a Input,
+    assignment: &mut dyn Iterator<Item = (&'a SeatId, &'a ApplicationId)>,
+) -> Vec<Member<'a>> {
     let by_id: BTreeMap<&ApplicationId, &crate::store::applications::Application> = input
         .applications
         .iter()
         .map(|a| (&a.application.id, &a.application))
         .collect();
     let seat_by_id: BTreeMap<&SeatId, &Seat> = input.seats.iter().map(|s| (&s.id, s)).collect();
-    let composition_with = |assignment: &mut dyn Iterator<Item = (&SeatId, &ApplicationId)>| {
-        let mut members: Vec<Member<'_>> = input
-            .seated
-            .iter()
-            .map(|(a, role)| member_of(a, *role))
-            .collect();
-        members.extend(assignment.map(|(s, a)| member_of(by_id[a], seat_by_id[s].role)));
-        members
-    };
-    let by_run = composition_with(
-        &mut run
-            .assignments
-            .iter()
-            .map(|a| (&a.seat_id, &a.application_id)),
-    );
-    let decided = composition_with(&mut decided.iter());
-    let association_names: BTreeMap<&str, &str> = input
+    let mut members: Vec<Member<'_>> = input
+        .seated
+        .iter()
+        .map(|(a, role)| member_of(a, *role))
+        .collect();
+    members.extend(assignment.map(|(s, a)| member_of(by_id[a], seat_by_id[s].role)));
+    members
+}
+
+/// The composition's council names its associations by business ID.
+fn association_names(input: &Input) -> BTreeMap<&str, &str> {
+    input
         .seated
         .iter()
         .map(|(a, _)| a)
@@ -199,7 +210,55 @@ fn rule_violations(
                 a.association.name.as_str(),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// A decided composition that does not meet the Equality Act's balance (whatever the run's own
+/// rules were) must state the special reason and the measures taken; 422 naming
+/// `quota_exception` otherwise.
+fn require_quota_exception(
+    input: &Input,
+    decided: &BTreeMap<SeatId, ApplicationId>,
+    given: Option<&QuotaException>,
+) -> Result<(), AppError> {
+    let members = composition(input, &mut decided.iter());
+    let breaches = rules::breaches(&members, Rules::EQUALITY_ACT);
+    if breaches.is_empty() || given.is_some() {
+        return Ok(());
+    }
+    let names = association_names(input);
+    let details: Vec<String> = breaches.iter().map(|b| breach_detail(b, &names)).collect();
+    Err(AppError::invalid(
+        "quota_exception",
+        "required",
+        format!(
+            "the decided composition does not meet the Equality Act's balance ({}): the decision \
+             must state the special reason and the measures taken, as quota_exception \
+             {{\"reason\", \"measures\"}}",
+            details.join("; ")
+        ),
+    ))
+}
+
+/// The council's composition (the holders of its other seats, and these assignments) checked
+/// against the run's rules. What the run's own assignment already breaks with them (only what the
+/// seated alone break: the run keeps every rule it can) is not the overrides' doing; a breach
+/// they add, or make worse for the same association, municipality or role, is reported.
+fn rule_violations(
+    input: &Input,
+    run: &RunRecord,
+    decided: &BTreeMap<SeatId, ApplicationId>,
+    rules: Rules,
+) -> Vec<RuleViolation> {
+    let by_run = composition(
+        input,
+        &mut run
+            .assignments
+            .iter()
+            .map(|a| (&a.seat_id, &a.application_id)),
+    );
+    let decided = composition(input, &mut decided.iter());
+    let names = association_names(input);
     rules::added_breaches(
         &rules::breaches(&by_run, rules),
         rules::breaches(&decided, rules),
@@ -207,7 +266,7 @@ fn rule_violations(
     .iter()
     .map(|breach| RuleViolation {
         rule: breach.rule().as_str().to_owned(),
-        detail: breach_detail(breach, &association_names),
+        detail: breach_detail(breach, &names),
     })
     .collect()
 }
@@ -414,6 +473,7 @@ pub async fn decide(
                 seat_of.retain(|_, a| *a != o.application_id);
                 seat_of.insert(o.seat_id.clone(), o.application_id.clone());
             }
+            require_quota_exception(&input, &seat_of, body.quota_exception.as_ref())?;
             let rule_violations = rule_violations(&input, &run, &seat_of, rules);
             let writing = Writing {
                 call: &call,
@@ -435,10 +495,17 @@ pub async fn decide(
             let reserves = reserve_list(conn, &input, &seat_of, per_theme)?;
             if !store::record_decision(
                 conn,
-                &call.id,
-                &run.id,
-                &body.meeting_reference,
-                &json!(constraints).to_string(),
+                &store::DecisionRecord {
+                    call: &call.id,
+                    run: &run.id,
+                    meeting_reference: &body.meeting_reference,
+                    rules_json: &json!(constraints).to_string(),
+                    quota_exception_json: body
+                        .quota_exception
+                        .as_ref()
+                        .map(|q| json!(q).to_string())
+                        .as_deref(),
+                },
                 now,
             )? {
                 return Err(AppError::Conflict("the call changed meanwhile".into()));
@@ -459,6 +526,7 @@ pub async fn decide(
                             "seat_id": o.seat_id, "application_id": o.application_id, "reason": o.reason,
                         })).collect::<Vec<_>>(),
                         "rule_violations": rule_violations.iter().map(|v| v.rule.clone()).collect::<Vec<_>>(),
+                        "quota_exception": body.quota_exception,
                     })),
                 },
                 now,
@@ -479,6 +547,7 @@ pub async fn decide(
                 rule_violations,
                 reserves,
                 messages_queued,
+                quota_exception: body.quota_exception,
             })
         })
         .await

@@ -1,5 +1,5 @@
 //! The outcome messages of the round, queued in the transaction of the change that causes them:
-//! the decision, a reserve stepping in, a deputy moving up.
+//! the decision, a reserve stepping in, a deputy moving up, the cancellation of a call.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -166,4 +166,50 @@ pub fn queue_outcome(
         )?;
     }
     Ok(n)
+}
+
+/// Tells every applicant of a cancelled call, in their language, that it was cancelled and why;
+/// returns how many messages were queued.
+pub fn queue_cancellation(
+    conn: &mut DbConn,
+    templates: &Templates,
+    config: &Config,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let Some(cancellation) = &call.cancellation else {
+        return Ok(0);
+    };
+    let council = councils::get(conn, &call.council_id)?;
+    let call_url = format!(
+        "{}/calls/{}",
+        config.server.public_url.trim_end_matches('/'),
+        call.id
+    );
+    let applications = applications::submitted_of_call(conn, &call.id)?;
+    for app in &applications {
+        let language = app.candidate.language;
+        outbox::queue(
+            conn,
+            templates,
+            Outgoing {
+                language,
+                recipient: &app.candidate.email,
+                call_id: Some(&call.id),
+                application_id: Some(app.id.as_str()),
+                user_id: None,
+                context: MessageContext::CallCancelled {
+                    call: CallInfo::of(call, &council, language),
+                    candidate: MailCandidate {
+                        first_name: app.candidate.first_name.clone(),
+                        last_name: app.candidate.last_name.clone(),
+                    },
+                    reason: cancellation.reason.get(language).to_owned(),
+                    call_url: call_url.clone(),
+                },
+            },
+            now,
+        )?;
+    }
+    Ok(applications.len())
 }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::calls;
 use crate::db::{DbConn, from_db_time, from_json_text, to_db_time, to_json_text};
-use crate::domain::call::{self, CallPhase, CallStatus, Contact, Window};
+use crate::domain::call::{self, Cancellation, CallPhase, CallStatus, Contact, Window};
 use crate::domain::localized::LocalizedText;
 use crate::domain::theme::ThemeArea;
 use crate::error::AppError;
@@ -35,11 +35,17 @@ pub struct Call {
     pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When its texts or opening were last corrected after publication. (Absent from the
+    /// replays of requests stored before corrections existed.)
+    #[serde(default)]
+    pub corrected_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub cancellation: Option<Cancellation>,
 }
 
 impl Call {
     pub fn status(&self, now: DateTime<Utc>) -> CallStatus {
-        call::status(self.phase, self.window, now)
+        call::status(self.phase, self.window, self.cancellation.is_some(), now)
     }
 }
 
@@ -66,6 +72,9 @@ struct CallRow {
     created_by: Option<UserId>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    corrected_at: Option<NaiveDateTime>,
+    cancelled_at: Option<NaiveDateTime>,
+    cancellation_reason_json: Option<String>,
 }
 
 impl CallRow {
@@ -90,12 +99,23 @@ impl CallRow {
             created_by: c.created_by.clone(),
             created_at: to_db_time(c.created_at),
             updated_at: to_db_time(c.updated_at),
+            corrected_at: c.corrected_at.map(to_db_time),
+            cancelled_at: c.cancellation.as_ref().map(|x| to_db_time(x.at)),
+            cancellation_reason_json: c.cancellation.as_ref().map(|x| to_json_text(&x.reason)),
         }
     }
 
     fn into_call(self) -> Result<Call, AppError> {
         let corrupt = |what: &str| {
             AppError::Internal(anyhow::anyhow!("stored call {} has a bad {what}", self.id))
+        };
+        let cancellation = match (self.cancelled_at, &self.cancellation_reason_json) {
+            (None, None) => None,
+            (Some(at), Some(reason)) => Some(Cancellation {
+                at: from_db_time(at),
+                reason: from_json_text(reason)?,
+            }),
+            _ => return Err(corrupt("cancellation")),
         };
         Ok(Call {
             phase: CallPhase::parse(&self.phase).ok_or_else(|| corrupt("phase"))?,
@@ -117,6 +137,8 @@ impl CallRow {
             decided_at: self.decided_at.map(from_db_time),
             created_at: from_db_time(self.created_at),
             updated_at: from_db_time(self.updated_at),
+            corrected_at: self.corrected_at.map(from_db_time),
+            cancellation,
             id: self.id,
             council_id: self.council_id,
             created_by: self.created_by,
@@ -141,13 +163,15 @@ pub fn find(conn: &mut DbConn, id: &CallId) -> Result<Option<Call>, AppError> {
         .transpose()
 }
 
-/// Writes every field of the call, but only if its phase is still `expected_phase`; `Ok(false)`
-/// if a concurrent request changed the phase first.
+/// Writes every field of the call (its cancellation too), but only if its phase is still
+/// `expected_phase` and it was not cancelled; `Ok(false)` if a concurrent request changed the
+/// phase or cancelled the call first.
 pub fn update(conn: &mut DbConn, call: &Call, expected_phase: CallPhase) -> Result<bool, AppError> {
     let changed = diesel::update(
         calls::table
             .filter(calls::id.eq(&call.id))
-            .filter(calls::phase.eq(expected_phase.as_str())),
+            .filter(calls::phase.eq(expected_phase.as_str()))
+            .filter(calls::cancelled_at.is_null()),
     )
     .set(CallRow::from_call(call))
     .execute(conn)?;
@@ -197,7 +221,12 @@ pub fn list(
     };
     let published = CallPhase::Published.as_str();
     query = match filter.status {
+        None | Some(CallStatus::Cancelled) => query,
+        Some(_) => query.filter(calls::cancelled_at.is_null()),
+    };
+    query = match filter.status {
         None => query,
+        Some(CallStatus::Cancelled) => query.filter(calls::cancelled_at.is_not_null()),
         Some(CallStatus::Draft) => query.filter(calls::phase.eq(CallPhase::Draft.as_str())),
         Some(CallStatus::Scheduled) => query
             .filter(calls::phase.eq(published))
@@ -233,6 +262,7 @@ pub fn due_for_closing_reminder(
     Ok(calls::table
         .select(calls::id)
         .filter(calls::phase.eq(CallPhase::Published.as_str()))
+        .filter(calls::cancelled_at.is_null())
         .filter(calls::closing_reminder_queued_at.is_null())
         .filter(calls::opens_at.le(to_db_time(now)))
         .filter(calls::closes_at.gt(to_db_time(now)))

@@ -566,26 +566,36 @@ pub fn reserves_of_call(
 }
 
 /// Records the decision on the call; false if the call was no longer in review.
+/// What a decision records on its call.
+pub struct DecisionRecord<'a> {
+    pub call: &'a CallId,
+    pub run: &'a SelectionRunId,
+    pub meeting_reference: &'a str,
+    /// The rules the run applied.
+    pub rules_json: &'a str,
+    /// The special reason and measures, when the composition breaks the balance.
+    pub quota_exception_json: Option<&'a str>,
+}
+
 pub fn record_decision(
     conn: &mut DbConn,
-    call: &CallId,
-    run: &SelectionRunId,
-    meeting_reference: &str,
-    rules_json: &str,
+    decision: &DecisionRecord<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     let n = diesel::update(
         calls::table
-            .filter(calls::id.eq(call))
-            .filter(calls::phase.eq("reviewing")),
+            .filter(calls::id.eq(decision.call))
+            .filter(calls::phase.eq("reviewing"))
+            .filter(calls::cancelled_at.is_null()),
     )
     .set((
         calls::phase.eq("decided"),
         calls::decided_at.eq(Some(to_db_time(now))),
         calls::updated_at.eq(to_db_time(now)),
-        calls::selection_run_id.eq(Some(run)),
-        calls::meeting_reference.eq(Some(meeting_reference)),
-        calls::decision_rules_json.eq(Some(rules_json)),
+        calls::selection_run_id.eq(Some(decision.run)),
+        calls::meeting_reference.eq(Some(decision.meeting_reference)),
+        calls::decision_rules_json.eq(Some(decision.rules_json)),
+        calls::quota_exception_json.eq(decision.quota_exception_json),
     ))
     .execute(conn)?;
     Ok(n == 1)

@@ -173,6 +173,7 @@ fn own_page(
             status => pages.text(view, if withdrawn { "mine-status-withdrawn" } else { "mine-status-submitted" }),
             withdrawn_at => a.withdrawn_at.map(|t| message_with("mine-withdrawn-at", &[("at", when(t, call.time_zone, language).into())])),
             can_change => open && !withdrawn,
+            cancellation_reason => call.cancellation.as_ref().map(|c| localized(&c.reason, language)),
             change_text => message_with("mine-can-change", &[("closes", closes.into()), ("remaining", remaining.into())]),
             closed => !open && !withdrawn && outcome_key.is_none(),
             outcome => outcome_key.map(|k| pages.text(view, k)),

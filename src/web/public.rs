@@ -71,6 +71,7 @@ fn status_key(status: CallStatus) -> &'static str {
         CallStatus::Closed => "status-closed",
         CallStatus::Reviewing => "status-reviewing",
         CallStatus::Decided => "status-decided",
+        CallStatus::Cancelled => "status-cancelled",
     }
 }
 
@@ -238,6 +239,8 @@ pub async fn call(
             },
             status => pages.text(&view, status_key(status)),
             state_text => state_text,
+            cancellation_reason => call.cancellation.as_ref().map(|c| localized(&c.reason, language)),
+            corrected => call.corrected_at.map(|t| when(t, call.time_zone, language)),
             open => status == CallStatus::Open,
             decided => status == CallStatus::Decided,
             seats => seats,

@@ -1,5 +1,6 @@
 //! Calls: drafts, publication, status by the clock, deadline boundaries (also across daylight
-//! saving), extensions and the state machine's refusals.
+//! saving), extensions and the state machine's refusals. Corrections and cancelling are in
+//! `corrections.rs`.
 
 use chrono::{DateTime, Duration, Utc};
 use jane_seats::domain::access::Role;
@@ -18,7 +19,7 @@ db_tests!(
     drafts_are_edited_and_published,
     status_follows_the_clock_to_the_second,
     deadline_on_a_daylight_saving_day,
-    published_calls_accept_only_an_extension,
+    published_calls_take_only_a_later_deadline_of_their_terms,
     review_starts_only_after_closing,
     a_call_whose_deadline_passed_is_not_published,
     listing_calls_by_status,
@@ -501,20 +502,22 @@ async fn deadline_on_a_daylight_saving_day(app: TestApp) {
     );
 }
 
-async fn published_calls_accept_only_an_extension(app: TestApp) {
+/// Of a published call's terms only the deadline moves, and only later (its texts and opening
+/// are corrected as `corrections.rs` shows).
+async fn published_calls_take_only_a_later_deadline_of_their_terms(app: TestApp) {
     let s = setup(&app).await;
     let id = publish(&app, &s, TestApp::call_body()).await;
     let url = format!("/api/v1/calls/{id}");
     let before = app.get(&url).send().await.json;
     app.patch(&url)
         .token(&s.secretary)
-        .json(json!({"title": {"fi": "Muutettu"}}))
+        .json(json!({"term_end": "2029-12-31"}))
         .send()
         .await
         .assert_problem(409);
     app.patch(&url)
         .token(&s.secretary)
-        .json(json!({"closes_at": "2027-03-07T16:00:00", "title": {"fi": "Muutettu"}}))
+        .json(json!({"closes_at": "2027-03-07T16:00:00", "themes": ["sports"]}))
         .send()
         .await
         .assert_problem(409);

@@ -558,7 +558,7 @@ async fn call_templates_are_checked_when_saved_and_used_when_queued(backend: Bac
     let list = app.get(&url).token(&secretary).send().await;
     list.assert_status(200);
     let items = list.json["items"].as_array().unwrap();
-    assert_eq!(items.len(), 24, "eight kinds in three languages");
+    assert_eq!(items.len(), 27, "nine kinds in three languages");
     assert!(items.iter().all(|t| t["custom"] == false));
     let received = items
         .iter()

@@ -6,6 +6,7 @@ mod support;
 
 mod applications;
 mod calls;
+mod corrections;
 mod councils;
 mod errors;
 mod faults;

@@ -10,7 +10,7 @@ use jane_seats::domain::access::Role;
 use serde_json::{Value, json};
 
 use crate::db_tests;
-use crate::support::TestApp;
+use crate::support::{TestApp, special_reason};
 
 db_tests!(
     every_page_has_the_headers_and_the_readers_language,
@@ -24,21 +24,21 @@ db_tests!(
 );
 
 /// A browser without JavaScript: no redirects followed, cookies kept by name and path.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     client: awc::Client,
     cookies: BTreeMap<(String, String), String>,
     language: &'a str,
 }
 
-struct Page {
-    status: u16,
+pub(crate) struct Page {
+    pub(crate) status: u16,
     headers: awc::http::header::HeaderMap,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Page {
-    fn header(&self, name: &str) -> String {
+    pub(crate) fn header(&self, name: &str) -> String {
         self.headers
             .get(name)
             .map(|v| v.to_str().unwrap().to_owned())
@@ -66,7 +66,7 @@ impl Page {
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp, language: &'a str) -> Self {
+    pub(crate) fn new(app: &'a TestApp, language: &'a str) -> Self {
         Self {
             app,
             client: awc::Client::builder().disable_redirects().finish(),
@@ -140,7 +140,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         self.send("GET", path, None, true).await
     }
 
@@ -684,7 +684,8 @@ async fn a_selected_applicant_confirms_from_the_outcome_emails_link(app: TestApp
     run.assert_status(201);
     app.post(&format!("/api/v1/calls/{}/decision", o.call))
         .token(&o.secretary)
-        .json(json!({"selection_run_id": run.str("id"), "meeting_reference": "1/2027 § 3"}))
+        .json(json!({"selection_run_id": run.str("id"), "meeting_reference": "1/2027 § 3",
+                     "quota_exception": special_reason()}))
         .send()
         .await
         .assert_status(200);

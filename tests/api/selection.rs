@@ -7,7 +7,7 @@ use jane_seats::domain::access::Role;
 use serde_json::{Value, json};
 
 use crate::db_tests;
-use crate::support::{Resp, TestApp};
+use crate::support::{Resp, TestApp, special_reason};
 
 db_tests!(
     a_whole_round_fills_every_seat,
@@ -493,10 +493,20 @@ async fn a_whole_round_fills_every_seat(app: TestApp) {
     );
     app.post(&format!("/api/v1/calls/{call2}/decision"))
         .token(&round.secretary)
-        .json(json!({"selection_run_id": res.json["id"], "meeting_reference": "2/2028 § 3"}))
+        .json(json!({"selection_run_id": res.json["id"], "meeting_reference": "2/2028 § 3",
+                     "quota_exception": special_reason()}))
         .send()
         .await
         .assert_status(200);
+    // A decided call is not cancelled: its composition changes by vacating seats.
+    let refused = app
+        .post(&format!("/api/v1/calls/{call2}/cancel"))
+        .token(&round.secretary)
+        .json(json!({"reason": {"fi": "Myöhässä"}}))
+        .send()
+        .await;
+    refused.assert_problem(409);
+    assert!(refused.text().contains("vacating seats"), "{}", refused.text());
     let last = coverage(&app, &round).await;
     let mine = local(&last, &round.council);
     assert_eq!(mine["gaps"], json!([]));
@@ -608,16 +618,28 @@ async fn runs_are_repeatable_and_checked(app: TestApp) {
         .send()
         .await;
     assert_eq!(status.json["status"], "reviewing");
-    // The override breaks the balance rule: reported, not refused.
+    // The override breaks the balance rule: the run's rule is reported, not refused, but the
+    // Equality Act asks the decision to state its special reason.
+    let overridden = json!({"selection_run_id": fresh.json["id"], "meeting_reference": "1/2027 § 2",
+                            "overrides": [{"seat_id": seat, "application_id": apps[1].0, "reason": "Kokouksen päätös"}]});
+    let refused = app
+        .post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(overridden.clone())
+        .send()
+        .await;
+    refused.assert_invalid_fields(&["quota_exception"]);
+    let mut with_reason = overridden;
+    with_reason["quota_exception"] = special_reason();
     let res = app
         .post(&format!("/api/v1/calls/{call}/decision"))
         .token(&round.secretary)
-        .json(json!({"selection_run_id": fresh.json["id"], "meeting_reference": "1/2027 § 2",
-                     "overrides": [{"seat_id": seat, "application_id": apps[1].0, "reason": "Kokouksen päätös"}]}))
+        .json(with_reason)
         .send()
         .await;
     res.assert_status(200);
     assert_eq!(res.json["rule_violations"][0]["rule"], "gender_balance");
+    assert_eq!(res.json["quota_exception"], special_reason());
 }
 
 /// A sports call of `n` men scored 5, 4, 3, ..., run without the balance rule and decided with
@@ -644,7 +666,8 @@ async fn decided_sports_call(
     let decided = app
         .post(&format!("/api/v1/calls/{call}/decision"))
         .token(&round.secretary)
-        .json(json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 2", "reserves_per_theme": reserves}))
+        .json(json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 2",
+                     "reserves_per_theme": reserves, "quota_exception": special_reason()}))
         .send()
         .await;
     decided.assert_status(200);
@@ -721,7 +744,8 @@ async fn decide_with_override(
         .post(&format!("/api/v1/calls/{call}/decision"))
         .token(&round.secretary)
         .json(json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 3",
-                     "overrides": [{"seat_id": deputy, "application_id": to, "reason": "Kokouksen päätös"}]}))
+                     "overrides": [{"seat_id": deputy, "application_id": to, "reason": "Kokouksen päätös"}],
+                     "quota_exception": special_reason()}))
         .send()
         .await;
     decided.assert_status(200);

@@ -79,6 +79,15 @@ macro_rules! backend_tests {
 }
 
 /// The instant every test starts at.
+/// The special reason and measures a decision states when its composition does not meet the
+/// Equality Act's balance (here: a run without the balance rule, among applicants of one gender).
+pub fn special_reason() -> serde_json::Value {
+    serde_json::json!({
+        "reason": "Teema-alueelle haki vain miehiä.",
+        "measures": "Hakuaikaa jatkettiin ja naisia pyydettiin hakemaan yhdistysten kautta.",
+    })
+}
+
 pub fn start_time() -> DateTime<Utc> {
     "2027-01-10T10:00:00Z".parse().unwrap()
 }

@@ -34,6 +34,17 @@ pub struct Constraints {
     pub max_seats_per_municipality: Option<u32>,
 }
 
+impl Rules {
+    /// The Equality Act's balance alone (609/1986, 4 a §: at least 40 % of women and of men
+    /// among a council's members, and separately among its deputies): what a decided composition
+    /// is measured against, whatever rules its run applied.
+    pub const EQUALITY_ACT: Rules = Rules {
+        max_seats_per_association: u32::MAX,
+        max_seats_per_municipality: None,
+        min_share: Some(Share::DEFAULT),
+    };
+}
+
 /// Above any council's seat count; keeps the relaxation search's arithmetic far from overflow.
 pub const MAX_LIMIT: u32 = 10_000;
 

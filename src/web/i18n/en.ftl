@@ -71,6 +71,8 @@ call-state-reviewing = Applications have closed. The selection committee is revi
 call-state-decided = The selection has been made.
 call-state-decided-link = See the board's composition
 call-state-cancelled = The call has been cancelled.
+call-cancelled-reason = Reason
+call-corrected = This call was corrected on { $when }.
 
 ## The application form
 
@@ -174,6 +176,7 @@ mine-status-submitted = Received
 mine-status-withdrawn = Withdrawn
 mine-can-change = You can change or withdraw the application until the call closes: { $closes } ({ $remaining }).
 mine-closed = The call has closed, so the application can no longer be changed.
+mine-cancelled = The call has been cancelled, so the application will not be considered.
 mine-edit = Change the application
 mine-withdraw = Withdraw the application
 mine-outcome-representative = You have been selected as a representative.

@@ -72,6 +72,8 @@ call-state-reviewing = Hakuaika on päättynyt. Valintaryhmä arvioi hakemuksia,
 call-state-decided = Valinnat on tehty.
 call-state-decided-link = Katso neuvottelukunnan kokoonpano
 call-state-cancelled = Haku on peruttu.
+call-cancelled-reason = Perustelu
+call-corrected = Hakuilmoitusta on korjattu { $when }.
 
 ## The application form
 
@@ -175,6 +177,7 @@ mine-status-submitted = Vastaanotettu
 mine-status-withdrawn = Peruttu
 mine-can-change = Voit muokata tai perua hakemuksen hakuajan loppuun asti: { $closes } ({ $remaining }).
 mine-closed = Hakuaika on päättynyt, joten hakemusta ei voi enää muokata.
+mine-cancelled = Haku on peruttu, joten hakemusta ei käsitellä.
 mine-edit = Muokkaa hakemusta
 mine-withdraw = Peru hakemus
 mine-outcome-representative = Sinut on valittu edustajaksi.

@@ -71,6 +71,8 @@ call-state-reviewing = Ansökningstiden har gått ut. Urvalsgruppen bedömer ans
 call-state-decided = Valet har gjorts.
 call-state-decided-link = Se delegationens sammansättning
 call-state-cancelled = Ansökningsomgången har ställts in.
+call-cancelled-reason = Motivering
+call-corrected = Utlysningen har korrigerats { $when }.
 
 ## The application form
 
@@ -174,6 +176,7 @@ mine-status-submitted = Mottagen
 mine-status-withdrawn = Återkallad
 mine-can-change = Du kan ändra eller återkalla ansökan till slutet av ansökningstiden: { $closes } ({ $remaining }).
 mine-closed = Ansökningstiden har gått ut, så ansökan kan inte längre ändras.
+mine-cancelled = Ansökningsomgången har ställts in, så ansökan behandlas inte.
 mine-edit = Ändra ansökan
 mine-withdraw = Återkalla ansökan
 mine-outcome-representative = Du har valts till representant.
