@@ -12,6 +12,7 @@ use super::AppState;
 use super::auth::Staff;
 use super::extract::{Json, Query, page_request};
 use super::idempotency::{self, IdempotencyKey};
+use super::reference::MunicipalityView;
 use crate::domain::council::CouncilKind;
 use crate::domain::coverage::CouncilCoverage;
 use crate::domain::localized::LocalizedText;
@@ -410,6 +411,9 @@ pub struct CoverageView {
     pub all_seats_filled: bool,
     /// This council first, then the councils below it.
     pub councils: Vec<CouncilCoverageView>,
+    /// For a regional council, the municipalities of its area that have no local council
+    /// (paikallis-JANE) yet, by Finnish name; empty for a local council.
+    pub municipalities_without_local_council: Vec<MunicipalityView>,
 }
 
 fn council_coverage_view(council: Council, c: CouncilCoverage<SeatId>) -> CouncilCoverageView {
@@ -441,7 +445,8 @@ fn council_coverage_view(council: Council, c: CouncilCoverage<SeatId>) -> Counci
     }
 }
 
-/// Which seats are filled in the council and every council below it (public).
+/// Which seats are filled in the council and every council below it (public), and, for a regional
+/// council, which of its municipalities have no local council yet.
 #[utoipa::path(
     tag = "councils",
     params(("id" = CouncilId, Path)),
@@ -453,8 +458,9 @@ pub async fn coverage(
     id: web::Path<CouncilId>,
 ) -> Result<web::Json<CoverageView>, AppError> {
     let id = id.into_inner();
-    let views: Vec<CouncilCoverageView> = workflow::coverage(&state.round, id.clone())
-        .await?
+    let coverage = workflow::coverage(&state.round, id.clone()).await?;
+    let views: Vec<CouncilCoverageView> = coverage
+        .councils
         .into_iter()
         .map(|(council, c)| council_coverage_view(council, c))
         .collect();
@@ -466,5 +472,10 @@ pub async fn coverage(
         all_representative_seats_filled,
         all_seats_filled,
         councils: views,
+        municipalities_without_local_council: coverage
+            .municipalities_without_local_council
+            .into_iter()
+            .map(MunicipalityView::from)
+            .collect(),
     }))
 }

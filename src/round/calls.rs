@@ -78,7 +78,8 @@ pub struct CreateCall {
     pub term_end: NaiveDate,
     #[schema(min_items = 1, max_items = 10)]
     pub contacts: Vec<Contact>,
-    /// Default: every theme of the council's seat plan; each once, each with seats.
+    /// Default: the themes of the council's seat plan that have a vacant seat; each once, each
+    /// with seats.
     #[serde(default)]
     #[schema(min_items = 1)]
     pub themes: Option<Vec<ThemeArea>>,
@@ -325,6 +326,26 @@ pub fn planned_themes(conn: &mut DbConn, council: &CouncilId) -> Result<Vec<Them
     Ok(themes)
 }
 
+/// What a call seeks by default: the themes of the seat plan that have a vacant seat (a follow-up
+/// call seeks only what an earlier one left empty). With every seat filled there is nothing to
+/// default to.
+fn default_themes(conn: &mut DbConn, council: &CouncilId) -> Result<Vec<ThemeArea>, AppError> {
+    let mut themes: Vec<ThemeArea> = seats::of_council(conn, council)?
+        .into_iter()
+        .filter(|s| s.holder.is_none())
+        .map(|s| s.theme)
+        .collect();
+    themes.dedup();
+    if themes.is_empty() {
+        return Err(AppError::invalid(
+            "themes",
+            "no_vacant_seat",
+            "every seat of the council is filled; name the themes the call seeks",
+        ));
+    }
+    Ok(themes)
+}
+
 /// A call needs a council with seats.
 fn require_seat_plan(planned: &[ThemeArea]) -> Result<(), AppError> {
     if planned.is_empty() {
@@ -469,7 +490,10 @@ fn create_in(
         term_start: body.term_start,
         term_end: body.term_end,
         contacts: body.contacts,
-        themes: body.themes.unwrap_or_else(|| planned.clone()),
+        themes: match body.themes {
+            Some(themes) => themes,
+            None => default_themes(conn, council_id)?,
+        },
     })?;
     check_themes_planned(&checked.themes, &planned)?;
     let call = Call {

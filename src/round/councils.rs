@@ -286,39 +286,65 @@ pub async fn members(
     Ok(Page::from_rows(filled, page.limit, |s| s.id.to_string()))
 }
 
-/// Which seats are filled in the council and every council below it (public): the council
-/// first, then the councils below it, each with its coverage.
-pub async fn coverage(
-    round: &Round,
-    id: CouncilId,
-) -> Result<Vec<(Council, CouncilCoverage<SeatId>)>, AppError> {
-    let (councils, seats) = round
+/// Which seats are filled in a council and every council below it.
+pub struct Coverage {
+    /// The council first, then the councils below it, each with its coverage.
+    pub councils: Vec<(Council, CouncilCoverage<SeatId>)>,
+    /// For a regional council: the municipalities of its area with no local council yet, by
+    /// Finnish name (JANE's action plan counts the new paikallis-JANEs); empty for a local one.
+    pub municipalities_without_local_council: Vec<reference::Municipality>,
+}
+
+/// Which seats are filled in the council and every council below it (public), and which of a
+/// regional council's municipalities have no local council.
+pub async fn coverage(round: &Round, id: CouncilId) -> Result<Coverage, AppError> {
+    round
         .db
         .run(move |conn| {
-            store::get(conn, &id)?;
+            let root = store::get(conn, &id)?;
             let tree = coverage::subtree(&id, &store::parents(conn)?);
             let councils = store::find_many(conn, &tree)?;
             let seats = seats::of_councils(conn, &tree)?;
-            Ok((councils, seats))
-        })
-        .await?;
-    Ok(councils
-        .into_iter()
-        .map(|council| {
-            let states: Vec<SeatState<SeatId>> = seats
-                .iter()
-                .filter(|s| s.council_id == council.id)
-                .map(|s| SeatState {
-                    seat_id: s.id.clone(),
-                    theme: s.theme,
-                    role: s.role,
-                    filled: s.holder.is_some(),
+            let without_local = if root.kind == CouncilKind::Regional {
+                let covered: Vec<&String> = councils
+                    .iter()
+                    .filter(|c| c.kind == CouncilKind::Local)
+                    .flat_map(|c| &c.municipality_codes)
+                    .collect();
+                let mut area: Vec<reference::Municipality> =
+                    reference::list_municipalities(conn, None)?
+                        .into_iter()
+                        .filter(|m| root.municipality_codes.contains(&m.code))
+                        .filter(|m| !covered.contains(&&m.code))
+                        .collect();
+                area.sort_by(|a, b| a.name.fi.cmp(&b.name.fi));
+                area
+            } else {
+                Vec::new()
+            };
+            let councils = councils
+                .into_iter()
+                .map(|council| {
+                    let states: Vec<SeatState<SeatId>> = seats
+                        .iter()
+                        .filter(|s| s.council_id == council.id)
+                        .map(|s| SeatState {
+                            seat_id: s.id.clone(),
+                            theme: s.theme,
+                            role: s.role,
+                            filled: s.holder.is_some(),
+                        })
+                        .collect();
+                    let covered = coverage::council_coverage(&states);
+                    (council, covered)
                 })
                 .collect();
-            let covered = coverage::council_coverage(&states);
-            (council, covered)
+            Ok(Coverage {
+                councils,
+                municipalities_without_local_council: without_local,
+            })
         })
-        .collect())
+        .await
 }
 
 /// A council as its public page shows it.
@@ -327,10 +353,7 @@ pub struct Composition {
     pub seats: Vec<Seat>,
     /// The term of the council's latest decided call, if any.
     pub term: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
-    /// The council's coverage, then that of each council below it.
-    pub coverage: Vec<(Council, CouncilCoverage<SeatId>)>,
-    /// For a regional council: the municipalities of its area with no local council yet.
-    pub without_local: Vec<reference::Municipality>,
+    pub coverage: Coverage,
 }
 
 /// The published composition of a council and, for a regional one, its local councils.
@@ -359,27 +382,11 @@ pub async fn composition(round: &Round, id: CouncilId) -> Result<Composition, Ap
                 .items
                 .first()
                 .map(|call| (call.term_start, call.term_end));
-            let without_local = if council.kind == CouncilKind::Regional {
-                let covered: Vec<&String> = coverage
-                    .iter()
-                    .filter(|(c, _)| c.kind == CouncilKind::Local)
-                    .flat_map(|(c, _)| &c.municipality_codes)
-                    .collect();
-                let mut all = reference::list_municipalities(conn, None)?;
-                all.sort_by(|a, b| a.name.fi.cmp(&b.name.fi));
-                all.into_iter()
-                    .filter(|m| council.municipality_codes.contains(&m.code))
-                    .filter(|m| !covered.contains(&&m.code))
-                    .collect()
-            } else {
-                Vec::new()
-            };
             Ok(Composition {
                 council,
                 seats,
                 term,
                 coverage,
-                without_local,
             })
         })
         .await

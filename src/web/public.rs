@@ -288,6 +288,7 @@ pub async fn council(
     };
     let locals: Vec<Value> = composition
         .coverage
+        .councils
         .iter()
         .filter(|(c, _)| c.id != composition.council.id)
         .map(|(c, covered)| {
@@ -301,11 +302,13 @@ pub async fn council(
         .collect();
     let gaps: usize = composition
         .coverage
+        .councils
         .iter()
         .map(|(_, c)| (c.representative.total - c.representative.filled) as usize)
         .sum();
     let all_filled = composition
         .coverage
+        .councils
         .iter()
         .all(|(_, c)| c.all_representative_seats_filled());
     pages.page(
@@ -327,7 +330,7 @@ pub async fn council(
             locals => locals,
             gaps => gaps,
             all_filled => all_filled,
-            without_local => composition.without_local.iter().map(|m| m.name.get(language).to_owned()).collect::<Vec<_>>(),
+            without_local => composition.coverage.municipalities_without_local_council.iter().map(|m| m.name.get(language).to_owned()).collect::<Vec<_>>(),
         },
     )
 }

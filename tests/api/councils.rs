@@ -507,11 +507,37 @@ async fn coverage_across_jane_and_paikallis_janes(app: TestApp) {
     assert_eq!(councils[2]["has_seat_plan"], false);
     assert_eq!(councils[2]["all_representative_seats_filled"], false);
 
+    // JANE's action plan counts new paikallis-JANEs: the region's municipalities that have none,
+    // by name (Liperi and Kitee have theirs).
+    let without: Vec<(&str, &str)> = res.json["municipalities_without_local_council"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["code"].as_str().unwrap(), m["name"]["fi"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        without,
+        [
+            ("090", "Heinävesi"),
+            ("146", "Ilomantsi"),
+            ("167", "Joensuu"),
+            ("176", "Juuka"),
+            ("276", "Kontiolahti"),
+            ("422", "Lieksa"),
+            ("541", "Nurmes"),
+            ("309", "Outokumpu"),
+            ("607", "Polvijärvi"),
+            ("707", "Rääkkylä"),
+            ("848", "Tohmajärvi"),
+        ]
+    );
+
     let local = app
         .get(&format!("/api/v1/councils/{liperi}/coverage"))
         .send()
         .await;
     assert_eq!(local.json["councils"].as_array().unwrap().len(), 1);
+    assert_eq!(local.json["municipalities_without_local_council"], json!([]));
     app.get("/api/v1/councils/0193a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b/coverage")
         .send()
         .await

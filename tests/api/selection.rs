@@ -446,14 +446,12 @@ async fn a_whole_round_fills_every_seat(app: TestApp) {
         (form(102, "culture", "man", "either"), 4),
         (again, 5),
     ];
-    let second_call = call_with(
-        &app,
-        &round,
-        Some(&["pensioners", "culture"]),
-        2028,
-        &second,
-    )
-    .await;
+    // The follow-up call seeks, unless told otherwise, the themes with vacant seats.
+    let follow_up = app
+        .draft_call(&round.secretary, &round.council, TestApp::call_body())
+        .await;
+    assert_eq!(follow_up.json["themes"], json!(["pensioners", "culture"]));
+    let second_call = call_with(&app, &round, None, 2028, &second).await;
     let call2 = second_call.0.clone();
     let res = app
         .post(&format!("/api/v1/calls/{call2}/selection-runs"))
