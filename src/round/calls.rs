@@ -887,12 +887,21 @@ pub struct SoughtSeats {
     pub deputies: u32,
 }
 
+/// A decision as the call's page shows it.
+pub struct DecisionNote {
+    pub meeting_reference: String,
+    /// The special reason and measures, when the composition breaks the Equality Act's balance.
+    pub quota_exception: Option<super::decision::QuotaException>,
+}
+
 /// A call as its announcement (hakutiedote) shows it.
 pub struct Announcement {
     pub call: Call,
     pub council: councils::Council,
     pub seats: Vec<SoughtSeats>,
     pub notice: reference::PrivacyNotice,
+    /// Once decided.
+    pub decision: Option<DecisionNote>,
 }
 
 /// The announcement of a published call (public; a draft is not found).
@@ -924,11 +933,22 @@ pub async fn announcement(round: &Round, id: CallId) -> Result<Announcement, App
                 })
                 .collect();
             let notice = reference::current_privacy_notice(conn)?;
+            let decision = match crate::store::selection::decision_note(conn, &call.id)? {
+                Some((meeting_reference, quota)) => Some(DecisionNote {
+                    meeting_reference,
+                    quota_exception: quota
+                        .as_deref()
+                        .map(crate::db::from_json_text)
+                        .transpose()?,
+                }),
+                None => None,
+            };
             Ok(Announcement {
                 call,
                 council,
                 seats,
                 notice,
+                decision,
             })
         })
         .await

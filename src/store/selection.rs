@@ -601,6 +601,19 @@ pub fn record_decision(
     Ok(n == 1)
 }
 
+/// What a decided call's page says of its decision: the meeting's reference and, when stated, the
+/// special reason (as JSON); `None` until decided.
+pub fn decision_note(
+    conn: &mut DbConn,
+    call: &CallId,
+) -> Result<Option<(String, Option<String>)>, AppError> {
+    let (reference, quota): (Option<String>, Option<String>) = calls::table
+        .select((calls::meeting_reference, calls::quota_exception_json))
+        .filter(calls::id.eq(call))
+        .first(conn)?;
+    Ok(reference.map(|r| (r, quota)))
+}
+
 /// A call's decision: its run, meeting reference and rules (as JSON); all `None` until decided.
 pub type Decision = (Option<SelectionRunId>, Option<String>, Option<String>);
 

@@ -240,6 +240,13 @@ pub async fn call(
             status => pages.text(&view, status_key(status)),
             state_text => state_text,
             cancellation_reason => call.cancellation.as_ref().map(|c| localized(&c.reason, language)),
+            decision => announcement.decision.as_ref().map(|d| context! {
+                meeting_reference => d.meeting_reference,
+                quota_exception => d.quota_exception.as_ref().map(|q| context! {
+                    reason => q.reason,
+                    measures => q.measures,
+                }),
+            }),
             corrected => call.corrected_at.map(|t| when(t, call.time_zone, language)),
             open => status == CallStatus::Open,
             decided => status == CallStatus::Decided,

@@ -19,6 +19,7 @@ db_tests!(
     a_deputy_moving_up_keeps_the_deputy_seat_until_taking_the_other,
     a_kept_deputy_seat_is_no_gap_and_no_later_call_takes_it,
     a_run_waits_while_every_solving_slot_is_taken,
+    an_all_women_composition_is_decided_with_its_special_reason,
 );
 
 const THEMES: [&str; 8] = [
@@ -62,6 +63,7 @@ fn form(n: u32, theme: &str, gender: &str, preference: &str) -> Value {
 }
 
 struct Round {
+    admin: String,
     secretary: String,
     member: String,
     jane: String,
@@ -78,6 +80,7 @@ async fn council(app: &TestApp) -> Round {
     let (_, member) = app.user(&admin, Role::Committee, &[&council]).await;
     app.seat_plan(&secretary, &council, &THEMES).await;
     Round {
+        admin,
         secretary,
         member,
         jane,
@@ -1292,4 +1295,87 @@ fn search_limit_explanation(run: &Value) -> Option<&str> {
         .iter()
         .find(|e| e["kind"] == "search_limit")
         .and_then(|e| e["text"]["en"].as_str())
+}
+
+/// Only women applied for sports and culture: a run without the balance rule seats four women,
+/// which the Equality Act (4 a §) allows only with a special reason and the measures taken,
+/// stated in the decision, stored, audited and shown on the call's page.
+async fn an_all_women_composition_is_decided_with_its_special_reason(app: TestApp) {
+    let round = council(&app).await;
+    let forms: Vec<(Value, i64)> = (0..4)
+        .map(|k| {
+            let theme = if k % 2 == 0 { "sports" } else { "culture" };
+            (form(k + 1, theme, "woman", "either"), 5 - i64::from(k))
+        })
+        .collect();
+    let (call, _) = call_with(&app, &round, Some(&["sports", "culture"]), 2027, &forms).await;
+    let run = app
+        .post(&format!("/api/v1/calls/{call}/selection-runs"))
+        .token(&round.secretary)
+        .json(json!({"constraints": {"gender_balance": null}}))
+        .send()
+        .await;
+    run.assert_status(201);
+    assert!(run.json["unfilled"].as_array().unwrap().is_empty(), "{}", run.json);
+    let decision = json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 4"});
+    let (holders, messages) = (app.count("seat_holders").await, app.count("notifications").await);
+    let refused = app
+        .post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(decision.clone())
+        .send()
+        .await;
+    refused.assert_invalid_fields(&["quota_exception"]);
+    let detail = refused.json["errors"][0]["message"].as_str().unwrap();
+    assert!(detail.contains("0 of the 2 representatives"), "{detail}");
+    assert!(detail.contains("special reason"), "{detail}");
+    // Nothing was decided.
+    assert_eq!(app.count("seat_holders").await, holders);
+    assert_eq!(app.count("notifications").await, messages);
+    let status = app.get(&format!("/api/v1/calls/{call}")).send().await;
+    assert_eq!(status.json["status"], "reviewing");
+    // A half-stated exception is no exception.
+    let mut half = decision.clone();
+    half["quota_exception"] = json!({"reason": "Vain naisia haki.", "measures": ""});
+    app.post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(half)
+        .send()
+        .await
+        .assert_invalid_fields(&["quota_exception.measures"]);
+
+    let exception = json!({
+        "reason": "Urheilun ja kulttuurin paikoille haki vain naisia.",
+        "measures": "Hakuaikaa jatkettiin kahdella viikolla ja miehiä pyydettiin hakemaan seurojen kautta.",
+    });
+    let mut stated = decision;
+    stated["quota_exception"] = exception.clone();
+    let decided = app
+        .post(&format!("/api/v1/calls/{call}/decision"))
+        .token(&round.secretary)
+        .json(stated)
+        .send()
+        .await;
+    decided.assert_status(200);
+    assert_eq!(decided.json["quota_exception"], exception);
+    assert_eq!(decided.json["seats"].as_array().unwrap().len(), 4);
+    let audit = app
+        .get(&format!("/api/v1/calls/{call}/audit"))
+        .token(&round.admin)
+        .send()
+        .await;
+    let entry = audit.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "call.decided")
+        .cloned()
+        .expect("the decision is audited");
+    assert_eq!(entry["after"]["quota_exception"], exception);
+    // The call's page states it with the decision.
+    let page = app.get(&format!("/calls/{call}?lang=fi")).send().await.text();
+    assert!(page.contains("Päätös: 1/2027 § 4."), "{page}");
+    assert!(page.contains("Erityinen syy"), "{page}");
+    assert!(page.contains("Urheilun ja kulttuurin paikoille haki vain naisia."));
+    assert!(page.contains("Hakuaikaa jatkettiin kahdella viikolla"));
 }
