@@ -14,6 +14,7 @@ mod mail;
 mod operations;
 mod pages;
 mod process;
+mod readme;
 mod reference;
 mod review;
 mod schema;

@@ -6,9 +6,9 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_jane-seats");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_jane-seats");
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -25,7 +25,7 @@ fn jane(dir: &std::path::Path) -> Command {
     cmd
 }
 
-fn wait_until_listening(port: u16, child: &mut Child) {
+pub(crate) fn wait_until_listening(port: u16, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if let Some(status) = child.try_wait().unwrap() {

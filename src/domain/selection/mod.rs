@@ -17,7 +17,8 @@
 //! `max_seats_per_municipality` per municipality (an association's home municipality); and, if
 //! set, at least `min_share` of women and of men among the holders of each role who said they are
 //! a woman or a man (the Equality Act counts women and men; `other` and `undisclosed` count
-//! neither way).
+//! neither way). Where no split of a role's women and men gives each the share (one or three at
+//! 40 %), its most balanced split keeps the rule (`Share::met_by`, `balance_cases`).
 //!
 //! The rules hold for the whole council: holders of its other seats (`Instance::seated`, filled
 //! by earlier calls) count against the limits and in the balance. What they alone break stays
@@ -49,10 +50,10 @@ use super::application::{Gender, RolePreference};
 use super::seat_plan::SeatRole;
 use super::theme::ThemeArea;
 
-/// Changes whenever the same input could give a different output. 5: which holders sit as
-/// representatives is decided from the holders alone (`roles`), not by pairwise swaps from where
-/// the search ended; the holders and the objective are those of 4.
-pub const ALGORITHM_VERSION: &str = "jane-seats/branch-and-price/5";
+/// Changes whenever the same input could give a different output. 6: a role of 1 or 3 women
+/// and men (at 40 %) keeps the balance with its most balanced split (`Share::met_by`). 5: which
+/// holders sit as representatives is decided from the holders alone (`roles`).
+pub const ALGORITHM_VERSION: &str = "jane-seats/branch-and-price/6";
 
 /// Scores are compared in units of 0.0001.
 const SCORE_QUANTUM: f64 = 10_000.0;
@@ -112,9 +113,18 @@ impl Share {
         f64::from(self.0) / 100.0
     }
 
-    /// Whether `part` of `whole` meets the share.
+    /// Whether `part` of `whole` meets the share. A whole that no split gives each side the
+    /// share (1 or 3 at 40 %) meets it with its most balanced split, ⌊whole/2⌋ each way: the
+    /// Equality Ombudsman reads the 40 % rule for a body of three as "at least one woman and one
+    /// man" (TAS/426/2010). Every other whole has a strict split, ⌈p·whole/100⌉ ≤ ⌊whole/2⌋, so
+    /// there the second test adds nothing and the strict share stands.
     pub fn met_by(self, part: u32, whole: u32) -> bool {
-        part * 100 >= self.0 * whole
+        part * 100 >= self.0 * whole || part >= whole / 2
+    }
+
+    /// Whether some split of `whole` gives each side at least the share.
+    pub fn splits_strictly(self, whole: u32) -> bool {
+        2 * (self.0 * whole).div_ceil(100) <= whole
     }
 }
 
@@ -308,7 +318,11 @@ pub fn quantized_score(score: Option<f64>) -> i64 {
 
 /// The solver's view of an instance: indices instead of names.
 struct Prepared {
+    /// With the strict balance rows (`cases[0]`).
     problem: search::Problem,
+    /// The balance rule as sets of linear rows, one of which an assignment must keep
+    /// (`balance_cases`).
+    cases: Vec<Vec<search::Row>>,
     lots: Vec<u32>,
     quantized: Vec<i64>,
 }
@@ -380,6 +394,69 @@ fn balance_rows(share: Option<Share>, groups: &[SeatGroup], seated: Balance) -> 
         });
     }
     rows
+}
+
+/// The balance rule as linear cases, one of which an assignment must keep: per role with seats
+/// in the call, the strict rows (`balance_rows`), or for each whole `e` that has no strict split
+/// (`Share::splits_strictly`), exactly `e` women and men holding the role with at least ⌊e/2⌋ of
+/// each. The strict rows admit no such whole, so the cases do not overlap, and together they
+/// are `Share::met_by`, which is not linear. With both roles the cases are their product: at
+/// 40 % three per role (strict, 1, 3), nine in all.
+fn balance_cases(
+    share: Option<Share>,
+    groups: &[SeatGroup],
+    seated: Balance,
+) -> Vec<Vec<search::Row>> {
+    let strict = balance_rows(share, groups, seated);
+    let Some(share) = share.filter(|s| s.percent() > 0) else {
+        return vec![strict];
+    };
+    let mut cases = vec![Vec::new()];
+    for role in SeatRole::ALL {
+        let seats: u32 = groups
+            .iter()
+            .filter(|g| g.role == role)
+            .map(|g| g.seats)
+            .sum();
+        if seats == 0 {
+            continue;
+        }
+        let r = role_index(role);
+        let (women, men) = (seated.women[r as usize], seated.men[r as usize]);
+        let row = |woman: i64, man: i64, rhs: i64| search::Row {
+            role: r,
+            group: None,
+            other: None,
+            woman,
+            man,
+            rhs,
+        };
+        let mut options: Vec<Vec<search::Row>> =
+            vec![strict.iter().filter(|x| x.role == r).copied().collect()];
+        for whole in (women + men).max(1)..=women + men + seats {
+            if share.splits_strictly(whole) {
+                continue;
+            }
+            let (to_fill, least) = (i64::from(whole - women - men), i64::from(whole / 2));
+            options.push(vec![
+                row(1, 1, to_fill),
+                row(-1, -1, -to_fill),
+                row(-1, 0, i64::from(women) - least),
+                row(0, -1, i64::from(men) - least),
+            ]);
+        }
+        cases = cases
+            .iter()
+            .flat_map(|case| {
+                options.iter().map(move |option| {
+                    let mut rows = case.clone();
+                    rows.extend_from_slice(option);
+                    rows
+                })
+            })
+            .collect();
+    }
+    cases
 }
 
 fn prepare(instance: &Instance<'_>) -> Result<Prepared, SelectionError> {
@@ -508,14 +585,20 @@ fn prepare(instance: &Instance<'_>) -> Result<Prepared, SelectionError> {
                 .collect()
         }),
         tiers: [representative_tier, deputy_tier],
-        rows: balance_rows(rules.min_share, instance.groups, seated),
+        rows: Vec::new(),
         seated: [
             [seated.women[0], seated.men[0]],
             [seated.women[1], seated.men[1]],
         ],
     };
+    let cases = balance_cases(rules.min_share, instance.groups, seated);
+    let problem = search::Problem {
+        rows: cases[0].clone(),
+        ..problem
+    };
     Ok(Prepared {
         problem,
+        cases,
         lots,
         quantized,
     })
@@ -597,9 +680,59 @@ fn fillable_per_group(instance: &Instance<'_>) -> Vec<u32> {
 fn solve_core(
     instance: &Instance<'_>,
 ) -> Result<(Prepared, search::SearchOutcome), SelectionError> {
-    let prepared = prepare(instance)?;
-    let outcome = search::search(&prepared.problem, instance.node_limit);
+    let mut prepared = prepare(instance)?;
+    let outcome = search_cases(&mut prepared, instance.node_limit, None);
     Ok((prepared, outcome))
+}
+
+/// The search over every balance case (`balance_cases`), within `node_limit` nodes in all: the
+/// best assignment of any case, or with a `floor` the first found above it. The first case (the
+/// strict rows) is searched in full; every later one only above the best so far, which its
+/// root's bound usually settles at once. Leaves the problem with the strict rows.
+fn search_cases(
+    prepared: &mut Prepared,
+    node_limit: u64,
+    floor: Option<i128>,
+) -> search::SearchOutcome {
+    let mut best: Option<search::SearchOutcome> = None;
+    let mut last = None;
+    let (mut nodes, mut proven) = (0, true);
+    'cases: for rows in &prepared.cases {
+        prepared.problem.rows.clone_from(rows);
+        let mut above = floor.or(best.as_ref().map(|b| b.best.value));
+        loop {
+            let limit = node_limit.saturating_sub(nodes);
+            let outcome = match above {
+                None => search::search(&prepared.problem, limit),
+                Some(f) => search::search_above(&prepared.problem, limit, f),
+            };
+            nodes += outcome.nodes;
+            proven &= outcome.proven;
+            let found = above.is_none_or(|f| outcome.best.value > f);
+            if !found {
+                last = Some(outcome);
+                if proven {
+                    break; // nothing better in this case
+                }
+                break 'cases;
+            }
+            let full_search = above.is_none();
+            above = Some(outcome.best.value);
+            best = Some(outcome);
+            if floor.is_some() {
+                break 'cases; // one above the floor answers the question
+            }
+            if full_search {
+                break; // the optimum of this case
+            }
+            // A search above a value stops at the first better assignment: look above it.
+        }
+    }
+    prepared.problem.rows.clone_from(&prepared.cases[0]);
+    let mut outcome = best.or(last).expect("every search gives an outcome");
+    outcome.nodes = nodes;
+    outcome.proven = proven;
+    outcome
 }
 
 fn fills(column: &Column) -> (u32, u32) {
@@ -800,16 +933,12 @@ impl Probes<'_, '_> {
     /// looks for any assignment worth more than every one that fills fewer seats, and stops at
     /// the first.
     fn fills_all(&self, rules: Rules) -> Result<bool, ProbeStop> {
-        let prepared = prepare(&Instance {
+        let mut prepared = prepare(&Instance {
             rules,
             ..self.instance.clone()
         })?;
-        let problem = &prepared.problem;
-        let outcome = search::search_above(
-            problem,
-            self.nodes_left.get(),
-            problem.floor_of_fills(self.fillable),
-        );
+        let floor = prepared.problem.floor_of_fills(self.fillable);
+        let outcome = search_cases(&mut prepared, self.nodes_left.get(), Some(floor));
         self.nodes_left.set(self.nodes_left.get() - outcome.nodes);
         if fills(&outcome.best) == self.fillable {
             Ok(true)

@@ -504,16 +504,19 @@ proptest! {
     }
 }
 
-/// Three themes of one representative and one deputy; a woman for children's representative
-/// only (score 4), a woman (5) for pensioners and a man (5) for sports, either role. Three
-/// representatives would be two women and a man (a third men, under 40 %), and one deputy alone
-/// is all one gender: two representatives, the pensioners' woman and the sports man, and no
-/// deputy. The search needs more than one node to prove it.
-fn three_themes_with_a_binding_balance() -> (Vec<SeatGroup>, Vec<Candidate>) {
+/// Four themes of one representative and one deputy; women for the children's and the culture
+/// representative seats only (score 4), a woman (5) for pensioners and a man (5) for sports,
+/// either role. Four representatives would be three women and a man (a quarter men, under
+/// 40 %); three are a most balanced split only with the man among them, and the deputy seat
+/// then left to the pensioners' woman is a whole of one: three representatives (the children's
+/// and culture women, the sports man) and one deputy. The search needs more than one node to
+/// prove it.
+fn themes_with_a_binding_balance() -> (Vec<SeatGroup>, Vec<Candidate>) {
     let groups = groups(&[
         (ThemeArea::ChildrenFamiliesYouth, 1, 1),
         (ThemeArea::Pensioners, 1, 1),
         (ThemeArea::Sports, 1, 1),
+        (ThemeArea::Culture, 1, 1),
     ]);
     let candidates = vec![
         candidate(
@@ -540,24 +543,34 @@ fn three_themes_with_a_binding_balance() -> (Vec<SeatGroup>, Vec<Candidate>) {
             Gender::Man,
             Some(5.0),
         ),
+        candidate(
+            "d",
+            ThemeArea::Culture,
+            RolePreference::Representative,
+            "d1",
+            Gender::Woman,
+            Some(4.0),
+        ),
     ];
     (groups, candidates)
 }
 
 #[test]
 fn a_search_cut_short_says_so_and_keeps_the_rules() {
-    let (groups, candidates) = three_themes_with_a_binding_balance();
+    let (groups, candidates) = themes_with_a_binding_balance();
     let full = select(&instance(&groups, &candidates, Rules::default())).unwrap();
     assert!(full.objective.proven_optimal);
     assert!(
         full.objective.search_nodes > 1,
         "the instance no longer needs branching; the limited run below then tests nothing"
     );
-    assert_eq!(full.groups[2].holders, vec![1]); // pensioners, representative
+    assert_eq!(full.groups[0].holders, vec![0]); // children, representative
+    assert_eq!(full.groups[3].holders, vec![1]); // pensioners, deputy
     assert_eq!(full.groups[4].holders, vec![2]); // sports, representative
+    assert_eq!(full.groups[6].holders, vec![3]); // culture, representative
     assert_eq!(
         (full.objective.representatives, full.objective.deputies),
-        (2, 0)
+        (3, 1)
     );
 
     let limited = select(&Instance {
@@ -841,8 +854,34 @@ fn share_parsing() {
     assert_eq!(Share::from_fraction(0.6), None);
     assert_eq!(Share::from_fraction(-0.1), None);
     assert!(Share(40).met_by(2, 5));
-    assert!(!Share(40).met_by(1, 3));
+    assert!(!Share(40).met_by(1, 5));
     assert!(Share(40).met_by(0, 0));
+    // The most balanced split of a whole with no strict one (TAS/426/2010: of three, at least
+    // one woman and one man); a single seat may go either way.
+    assert!(Share(40).met_by(1, 3));
+    assert!(!Share(40).met_by(0, 3));
+    assert!(Share(40).met_by(0, 1));
+    assert!(!Share(40).met_by(1, 4));
+    assert!(Share(50).met_by(2, 5));
+    assert!(!Share(50).met_by(1, 5));
+    let exceptional = |p: u32| {
+        (1..=12)
+            .filter(|&n| !Share(p).splits_strictly(n))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(exceptional(40), [1, 3]);
+    assert_eq!(exceptional(33), [1]);
+    assert_eq!(exceptional(50), [1, 3, 5, 7, 9, 11]);
+    // Wherever a strict split exists, the most balanced one meets the share: met_by is strict.
+    for p in 0..=50 {
+        for whole in 0..=40 {
+            if Share(p).splits_strictly(whole) {
+                for part in 0..=whole {
+                    assert_eq!(Share(p).met_by(part, whole), part * 100 >= p * whole);
+                }
+            }
+        }
+    }
 }
 
 #[test]
@@ -865,6 +904,12 @@ fn rules_broken_counts_each_rule() {
     assert!(super::rules_broken(&members, rules).is_empty());
     let mut more = members.to_vec();
     more.push(m("A", "167", Gender::Man, SeatRole::Representative));
+    // One woman of three is their most balanced split; one of four is under 40 %.
+    assert_eq!(
+        super::rules_broken(&more, rules),
+        vec![RuleKind::AssociationLimit, RuleKind::MunicipalityLimit]
+    );
+    more.push(m("C", "168", Gender::Man, SeatRole::Representative));
     assert_eq!(
         super::rules_broken(&more, rules),
         vec![
@@ -887,8 +932,9 @@ fn rules_broken_counts_each_rule() {
         m("C", "426", Gender::Man, SeatRole::Representative),
         rules
     ));
-    // Gender not given counts neither way: the one man left would be all of those counted.
-    assert!(!super::keeps_rules(
+    // Gender not given counts neither way: the one man left is all of those counted, and one
+    // of one is the most balanced split a whole of one has.
+    assert!(super::keeps_rules(
         &members,
         &without,
         m("C", "426", Gender::Undisclosed, SeatRole::Representative),
@@ -911,11 +957,12 @@ fn breaches_name_who_and_added_ones_are_told_apart() {
         min_share: Some(Share::DEFAULT),
     };
     // A composition already breaking both rules: association A holds two seats and one
-    // representative of three is a woman.
+    // representative of four is a woman.
     let before = [
         m("A", Gender::Woman, SeatRole::Representative),
         m("A", Gender::Man, SeatRole::Representative),
         m("B", Gender::Man, SeatRole::Representative),
+        m("G", Gender::Man, SeatRole::Representative),
         m("C", Gender::Woman, SeatRole::Deputy),
         m("D", Gender::Man, SeatRole::Deputy),
     ];
@@ -932,7 +979,7 @@ fn breaches_name_who_and_added_ones_are_told_apart() {
                 role: SeatRole::Representative,
                 gender: Gender::Woman,
                 part: 1,
-                whole: 3,
+                whole: 4,
                 share: Share::DEFAULT
             },
         ]
@@ -941,7 +988,7 @@ fn breaches_name_who_and_added_ones_are_told_apart() {
     // does fewer women among the representatives.
     assert!(added_breaches(&found, breaches(&before, rules)).is_empty());
     let mut worse = before.to_vec();
-    worse[3] = m("B", Gender::Woman, SeatRole::Deputy);
+    worse[4] = m("B", Gender::Woman, SeatRole::Deputy);
     worse[0] = m("E", Gender::Man, SeatRole::Representative);
     let added = added_breaches(&found, breaches(&worse, rules));
     assert_eq!(
@@ -960,7 +1007,7 @@ fn breaches_name_who_and_added_ones_are_told_apart() {
         added[1],
         Breach::Balance {
             part: 0,
-            whole: 3,
+            whole: 4,
             ..
         }
     ));
@@ -1371,4 +1418,89 @@ proptest! {
         }
         prop_assert_eq!(best, Some(up(&chosen)));
     }
+}
+
+/// Groups of 1 to 8 seats in one role, the balance rule at the shares where small groups have
+/// no strict split; up to nine applicants, so that each size can be filled, left short, or
+/// filled only by a most balanced split.
+fn arb_sized_groups() -> impl Strategy<Value = Vec<SeatGroup>> {
+    (1u32..=8, 0u32..=8, 0u32..=2).prop_map(|(size, first, deputies)| {
+        let first = first.min(size);
+        groups(&[(THEMES[0], first, deputies), (THEMES[1], size - first, 0)])
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 250, ..ProptestConfig::default() })]
+
+    /// The optimum with the small-group balance rule equals an exhaustive search over every
+    /// assignment that `Share::met_by` accepts, for role groups of 1 to 8 seats, and a
+    /// relaxation probe answers as the exhaustive search does.
+    #[test]
+    fn small_groups_keep_the_most_balanced_split_as_an_exhaustive_search(
+        groups in arb_sized_groups(),
+        candidates in arb_candidates(9),
+        share in prop_oneof![Just(Share(40)), Just(Share(50)), Just(Share(45))],
+        max_per_association in 1u32..=3,
+        seed in "[a-z]{0,4}",
+    ) {
+        let rules = Rules {
+            max_seats_per_association: max_per_association,
+            max_seats_per_municipality: None,
+            min_share: Some(share),
+        };
+        let mut inst = instance(&groups, &candidates, rules);
+        inst.seed = &seed;
+        let outcome = select(&inst).unwrap();
+        prop_assert!(outcome.objective.proven_optimal);
+        prop_assert_eq!(key_of(&outcome), exhaustive(&inst));
+        let assignment = assignment_of(&inst, &outcome);
+        prop_assert!(keeps_rules(&inst, &assignment), "{:?}", outcome);
+        let probes = Probes { instance: &inst, fillable: outcome.fillable, nodes_left: Cell::new(DEFAULT_NODE_LIMIT) };
+        let Ok(answer) = probes.fills_all(rules) else {
+            panic!("a small probe reached the node limit");
+        };
+        let (representatives, deputies, _, _) = exhaustive(&inst);
+        prop_assert_eq!(answer, (representatives, deputies) == outcome.fillable);
+    }
+}
+
+/// The Ombudsman's reading for three seats: two women and a man fill a three-seat role without
+/// a relaxation, and three men leave a seat empty and name the share that would fill it.
+#[test]
+fn three_seats_take_two_women_and_a_man_but_not_three_men() {
+    let seats = groups(&[(THEMES[0], 3, 0)]);
+    let people = |genders: [Gender; 3]| -> Vec<Candidate> {
+        genders
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| {
+                let association = ["a1", "b1", "c1"][i];
+                candidate(
+                    &format!("app-{i}"),
+                    THEMES[0],
+                    RolePreference::Either,
+                    association,
+                    g,
+                    Some(1.0 - i as f64),
+                )
+            })
+            .collect()
+    };
+    let mixed = people([Gender::Woman, Gender::Woman, Gender::Man]);
+    let outcome = select(&instance(&seats, &mixed, Rules::default())).unwrap();
+    assert_eq!(outcome.objective.representatives, 3);
+    assert!(outcome.relaxations.is_empty());
+
+    let men = people([Gender::Man, Gender::Man, Gender::Man]);
+    let outcome = select(&instance(&seats, &men, Rules::default())).unwrap();
+    // Two men are no woman of two, short of 40 %; one man alone (a whole of one) keeps it.
+    assert_eq!(outcome.objective.representatives, 1);
+    assert_eq!(
+        outcome.relaxations[0].changes,
+        vec![RuleChange::GenderBalance {
+            from: Share(40),
+            to: None
+        }]
+    );
 }

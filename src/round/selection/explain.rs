@@ -36,8 +36,58 @@ pub fn name_of(a: &Application) -> String {
     format!("{} {}", a.candidate.first_name, a.candidate.last_name)
 }
 
-fn score_text(score: Option<f64>) -> String {
-    score.map_or_else(|| "–".to_owned(), |s| format!("{s:.3}"))
+/// Where application `i` stands, in words a committee reads aloud: its rank in its theme and the
+/// mean of its reviews on the rubric's 0–100 scale. (The selection compares normalised scores,
+/// means of each reviewer's z-scores, which mean nothing read out; the rank follows them.)
+fn standing(input: &RunInput, i: usize) -> [String; 3] {
+    let ranked = &input.input.applications[i];
+    let theme = ranked.application.theme;
+    let in_theme = input
+        .input
+        .applications
+        .iter()
+        .filter(|a| a.application.theme == theme)
+        .count()
+        .max(ranked.rank);
+    let rank = ranked.rank;
+    let place = if ranked.tied {
+        [
+            format!("jaettu sija {rank}/{in_theme} teemassa"),
+            format!("delad plats {rank} av {in_theme} i temat"),
+            format!("tied {rank} of {in_theme} in the theme"),
+        ]
+    } else {
+        [
+            format!("sija {rank}/{in_theme} teemassa"),
+            format!("plats {rank} av {in_theme} i temat"),
+            format!("ranked {rank} of {in_theme} in the theme"),
+        ]
+    };
+    let mean = ranked
+        .aggregate
+        .as_ref()
+        .and_then(|a| a.weighted_mean.map(|m| (m, a.reviews)));
+    let [pfi, psv, pen] = place;
+    match mean {
+        Some((mean, reviews)) => {
+            let mean = mean.round();
+            let (fi, sv, en) = if reviews == 1 {
+                ("arvio", "bedömning", "review")
+            } else {
+                ("arviota", "bedömningar", "reviews")
+            };
+            [
+                format!("{pfi}, arvioiden keskiarvo {mean}/100 ({reviews} {fi})"),
+                format!("{psv}, medeltal {mean}/100 ({reviews} {sv})"),
+                format!("{pen}, mean score {mean}/100 ({reviews} {en})"),
+            ]
+        }
+        None => [
+            format!("{pfi}, ei arvioita"),
+            format!("{psv}, inga bedömningar"),
+            format!("{pen}, no reviews"),
+        ],
+    }
 }
 
 fn theme_names(theme: ThemeArea) -> [String; 3] {
@@ -225,9 +275,9 @@ fn left_out_reason(input: &RunInput, reason: &LeftOutReason) -> (String, [String
         } => (
             "outscored".into(),
             [
-                format!("teeman paikat saivat korkeammat pisteet saaneet ({n})"),
-                format!("temats platser gick till sökande med högre poäng ({n})"),
-                format!("the theme's seats went to higher-scored applicants ({n})"),
+                format!("teeman paikat saivat paremmin sijoittuneet hakijat ({n})"),
+                format!("temats platser gick till sökande som rankades högre ({n})"),
+                format!("the theme's seats went to higher-ranked applicants ({n})"),
             ],
         ),
         LeftOutReason::Rule {
@@ -239,9 +289,13 @@ fn left_out_reason(input: &RunInput, reason: &LeftOutReason) -> (String, [String
             let [rfi, rsv, ren] = role_names(*role);
             let texts = match instead_of {
                 Some(h) => {
+                    // Finnish inflects names unpredictably: the holder is named in the
+                    // nominative, as the subject of a clause of their own.
                     let other = name_of(&input.input.applications[*h].application);
                     [
-                        format!("{rfi}n paikka {other}n sijaan rikkoisi säännön: {nfi}"),
+                        format!(
+                            "jos hakija saisi {rfi}n paikan, jonka nyt saa {other}, rikkoutuisi sääntö: {nfi}"
+                        ),
                         format!("platsen som {rsv} i stället för {other} skulle bryta mot {nsv}"),
                         format!("the {ren} seat instead of {other} would break {nen}"),
                     ]
@@ -268,7 +322,7 @@ fn left_out_reason(input: &RunInput, reason: &LeftOutReason) -> (String, [String
 fn left_out_explanation(input: &RunInput, left: &LeftOut) -> ExplanationRecord {
     let a = &input.input.applications[left.candidate].application;
     let who = format!("{} ({})", name_of(a), a.association.name);
-    let score = score_text(input.input.candidates[left.candidate].score);
+    let [sfi, ssv, sen] = standing(input, left.candidate);
     let mut codes = Vec::new();
     let mut words: [Vec<String>; 3] = Default::default();
     for reason in &left.reasons {
@@ -285,9 +339,9 @@ fn left_out_explanation(input: &RunInput, left: &LeftOut) -> ExplanationRecord {
         Some(a.id.clone()),
         codes,
         [
-            format!("{who}, pisteet {score}, ei valittu: {fi}."),
-            format!("{who}, poäng {score}, inte vald: {sv}."),
-            format!("{who}, score {score}, not selected: {en}."),
+            format!("{who}: {sfi}; ei valittu: {fi}."),
+            format!("{who}: {ssv}; inte vald: {sv}."),
+            format!("{who}: {sen}; not selected: {en}."),
         ],
     )
 }
@@ -312,13 +366,52 @@ fn change_record(change: &RuleChange) -> RuleChangeRecord {
     }
 }
 
-fn relaxation_explanation(r: &RelaxationRecord) -> ExplanationRecord {
-    let list = r
-        .changes
-        .iter()
-        .map(|c| format!("{} {} → {}", c.constraint, c.from, c.to))
-        .collect::<Vec<_>>()
-        .join(", ");
+/// A change of a rule in words, per language: "yhdistyskohtainen paikkaraja 1 → 2".
+fn change_words(change: &RuleChange) -> [String; 3] {
+    let limit = |l: Option<u32>| {
+        [
+            l.map_or_else(|| "ei rajaa".to_owned(), |l| l.to_string()),
+            l.map_or_else(|| "ingen gräns".to_owned(), |l| l.to_string()),
+            l.map_or_else(|| "no limit".to_owned(), |l| l.to_string()),
+        ]
+    };
+    let share = |s: Option<Share>| {
+        [
+            s.map_or_else(
+                || "ei kiintiötä".to_owned(),
+                |s| format!("{} %", s.percent()),
+            ),
+            s.map_or_else(|| "ingen kvot".to_owned(), |s| format!("{} %", s.percent())),
+            s.map_or_else(|| "no quota".to_owned(), |s| format!("{} %", s.percent())),
+        ]
+    };
+    let (rule, from, to) = match *change {
+        RuleChange::AssociationLimit { from, to } => (
+            RuleKind::AssociationLimit,
+            limit(Some(from)),
+            limit(Some(to)),
+        ),
+        RuleChange::MunicipalityLimit { from, to } => {
+            (RuleKind::MunicipalityLimit, limit(Some(from)), limit(to))
+        }
+        RuleChange::GenderBalance { from, to } => {
+            (RuleKind::GenderBalance, share(Some(from)), share(to))
+        }
+    };
+    let names = rule_names(rule);
+    [0, 1, 2].map(|k| format!("{} {} → {}", names[k], from[k], to[k]))
+}
+
+fn relaxation_explanation(r: &RelaxationRecord, changes: &[RuleChange]) -> ExplanationRecord {
+    let words: Vec<[String; 3]> = changes.iter().map(change_words).collect();
+    let list = |k: usize| {
+        words
+            .iter()
+            .map(|w| w[k].clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (lfi, lsv, len) = (list(0), list(1), list(2));
     explanation(
         "relaxation",
         None,
@@ -326,11 +419,11 @@ fn relaxation_explanation(r: &RelaxationRecord) -> ExplanationRecord {
         r.changes.iter().map(|c| c.constraint.clone()).collect(),
         [
             format!(
-                "Kaikki täytettävissä olevat paikat täyttyisivät, jos sääntöä muutetaan: {list}."
+                "Kaikki täytettävissä olevat paikat täyttyisivät, jos sääntöä muutetaan: {lfi}."
             ),
-            format!("Alla platser som kan fyllas skulle fyllas om regeln ändras: {list}."),
+            format!("Alla platser som kan fyllas skulle fyllas om regeln ändras: {lsv}."),
             format!(
-                "Every seat that can be filled would be filled with this change of the rules: {list}."
+                "Every seat that can be filled would be filled with this change of the rules: {len}."
             ),
         ],
     )
@@ -391,19 +484,17 @@ fn seats(
             let seat_id = seat_ids.next().expect("a seat per holder");
             let a = &input.input.applications[i].application;
             let score = input.input.candidates[i].score;
-            let (who, points) = (
-                format!("{} ({})", name_of(a), a.association.name),
-                score_text(score),
-            );
+            let who = format!("{} ({})", name_of(a), a.association.name);
+            let [sfi, ssv, sen] = standing(input, i);
             explanations.push(explanation(
                 "seat",
                 Some(seat_id.clone()),
                 Some(a.id.clone()),
                 vec!["selected".into()],
                 [
-                    format!("{tfi}, {rfi}: {who}, pisteet {points}."),
-                    format!("{tsv}, {rsv}: {who}, poäng {points}."),
-                    format!("{ten}, {ren}: {who}, score {points}."),
+                    format!("{tfi}, {rfi}: {who}: {sfi}."),
+                    format!("{tsv}, {rsv}: {who}: {ssv}."),
+                    format!("{ten}, {ren}: {who}: {sen}."),
                 ],
             ));
             assignments.push(AssignmentRecord {
@@ -466,7 +557,12 @@ pub fn record(
             changes: r.changes.iter().map(change_record).collect(),
         })
         .collect();
-    explanations.extend(relaxations.iter().map(relaxation_explanation));
+    explanations.extend(
+        relaxations
+            .iter()
+            .zip(&outcome.relaxations)
+            .map(|(record, r)| relaxation_explanation(record, &r.changes)),
+    );
     explanations.extend(search_limit_explanations(outcome));
     let (rep_seats, dep_seats) = input
         .input
