@@ -12,13 +12,15 @@
 //! the same time. PostgreSQL runs when BENCH_POSTGRES_URL or TEST_POSTGRES_URL names a server to
 //! create a throw-away database in.
 
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use diesel::{Connection, RunQueryDsl};
+use diesel::RunQueryDsl;
 use hdrhistogram::Histogram;
 use jane_seats::config::Config;
 use jane_seats::db::{DatabaseUrl, Db, PoolSettings};
@@ -33,7 +35,7 @@ use jane_seats::mail::templates::Templates;
 use jane_seats::store::applications::{self, Application, Association, Candidate};
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_jane-seats");
+use common::{Database, Server, cpu_seconds, free_port, jane};
 
 struct Options {
     seconds: u64,
@@ -66,95 +68,6 @@ fn options() -> Options {
     }
 }
 
-fn postgres_base() -> Option<String> {
-    std::env::var("BENCH_POSTGRES_URL")
-        .or_else(|_| std::env::var("TEST_POSTGRES_URL"))
-        .ok()
-        .filter(|u| !u.is_empty())
-}
-
-/// A fresh database of the backend; the guard removes it.
-struct Database {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    drop_pg: Option<(String, String)>,
-}
-
-impl Database {
-    fn create(backend: &str) -> Option<Self> {
-        match backend {
-            "sqlite" => {
-                let dir = tempfile::tempdir().unwrap();
-                let url = dir.path().join("bench.db").to_string_lossy().into_owned();
-                Some(Self {
-                    url,
-                    _dir: Some(dir),
-                    drop_pg: None,
-                })
-            }
-            _ => {
-                let base = postgres_base()?;
-                let name = format!("jane_seats_bench_{}", std::process::id());
-                let mut admin =
-                    diesel::PgConnection::establish(&base).expect("PostgreSQL reachable");
-                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .unwrap();
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut admin)
-                    .unwrap();
-                let mut url = url::Url::parse(&base).unwrap();
-                url.set_path(&format!("/{name}"));
-                Some(Self {
-                    url: url.to_string(),
-                    _dir: None,
-                    drop_pg: Some((base, name)),
-                })
-            }
-        }
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Some((base, name)) = &self.drop_pg
-            && let Ok(mut admin) = diesel::PgConnection::establish(base)
-        {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn jane(db: &Database, pool: u32) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env("DATABASE_URL", &db.url)
-        .env("JANE_SEATS_DATABASE__POOL_SIZE", pool.to_string())
-        .env("JANE_SEATS_RATE_LIMIT__APPLICATIONS_PER_MINUTE", "0")
-        .env("JANE_SEATS_MAIL__WORKER", "false")
-        .env("JANE_SEATS_LOG__FORMAT", "json");
-    cmd
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
 fn application(client: usize, n: u64) -> Value {
     let theme = ["sports", "culture", "villages_heritage"][(n % 3) as usize];
     json!({
@@ -179,28 +92,6 @@ struct LoadResult {
     /// CPU seconds used while measuring, by the server and by this load generator.
     server_cpu: f64,
     client_cpu: f64,
-}
-
-/// User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere).
-fn cpu_seconds(pid: &str) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0.0;
-    };
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields
-        .get(11)
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        + fields
-            .get(12)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0);
-    ticks / 100.0
 }
 
 /// Sets up a council and an open call through the API, then runs the clients.
