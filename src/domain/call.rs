@@ -476,7 +476,10 @@ mod tests {
                 .iter()
                 .all(|&a| transition(S::Cancelled, a).is_err())
         );
-        assert_eq!(transition(S::Reviewing, A::Cancel), Ok(CallPhase::Reviewing));
+        assert_eq!(
+            transition(S::Reviewing, A::Cancel),
+            Ok(CallPhase::Reviewing)
+        );
     }
 
     #[test]

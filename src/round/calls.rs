@@ -753,7 +753,14 @@ pub async fn cancel(
                     "the call changed meanwhile; read it again".into(),
                 ));
             }
-            record(conn, &staff, "call.cancelled", Some(&before), &cancelled, now)?;
+            record(
+                conn,
+                &staff,
+                "call.cancelled",
+                Some(&before),
+                &cancelled,
+                now,
+            )?;
             let queued = messages::queue_cancellation(conn, &templates, &config, &cancelled, now)?;
             Ok((cancelled, queued))
         })

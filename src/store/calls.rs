@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{applications, calls};
 use crate::db::{DbConn, from_db_time, from_json_text, to_db_time, to_json_text};
-use crate::domain::call::{self, Cancellation, CallPhase, CallStatus, Contact, Window};
+use crate::domain::call::{self, CallPhase, CallStatus, Cancellation, Contact, Window};
 use crate::domain::localized::LocalizedText;
 use crate::domain::theme::ThemeArea;
 use crate::error::AppError;

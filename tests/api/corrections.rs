@@ -103,12 +103,15 @@ async fn a_published_calls_texts_are_corrected_and_its_page_says_so(app: TestApp
     assert!(before["corrected_at"].is_null());
 
     // A typo in the title and a wrong phone number, corrected while the call is scheduled.
-    let contacts = json!([{"name": "Sanna Sihteeri", "email": "sanna@example.org", "phone": "040 765 4321"}]);
+    let contacts =
+        json!([{"name": "Sanna Sihteeri", "email": "sanna@example.org", "phone": "040 765 4321"}]);
     let res = app
         .patch(&p.url())
         .token(&p.secretary)
-        .json(json!({"title": {"fi": "Avoin haku 2027–2029", "sv": "Öppen ansökan 2027–2029"},
-                     "contacts": contacts}))
+        .json(
+            json!({"title": {"fi": "Avoin haku 2027–2029", "sv": "Öppen ansökan 2027–2029"},
+                     "contacts": contacts}),
+        )
         .send()
         .await;
     res.assert_status(200);
@@ -117,17 +120,20 @@ async fn a_published_calls_texts_are_corrected_and_its_page_says_so(app: TestApp
     assert_eq!(res.json["contacts"], contacts);
     assert_eq!(res.json["corrected_at"], "2027-01-20T10:00:00Z");
     // What was not corrected stays as it was.
-    for field in ["announcement", "opens_at", "closes_at", "term_start", "themes"] {
+    for field in [
+        "announcement",
+        "opens_at",
+        "closes_at",
+        "term_start",
+        "themes",
+    ] {
         assert_eq!(res.json[field], before[field], "{field}");
     }
     let entries = audited(&app, &p, "call.corrected").await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["before"]["title"]["fi"], "Avoin haku 2027");
     assert_eq!(entries[0]["after"]["title"]["fi"], "Avoin haku 2027–2029");
-    assert_eq!(
-        entries[0]["before"]["contacts"][0]["phone"],
-        "040 123 4567"
-    );
+    assert_eq!(entries[0]["before"]["contacts"][0]["phone"], "040 123 4567");
 
     // The call's page shows the corrected texts and when they were corrected.
     let page = app.get(&format!("/calls/{}?lang=fi", p.call)).send().await;
@@ -269,7 +275,11 @@ async fn cancelling_a_call_tells_every_applicant_and_closes_it(app: TestApp) {
     app.set_time(utc("2027-02-10T12:00:00Z"));
     let applications = format!("{}/applications", p.url());
     let mut ids = Vec::new();
-    for (email, language) in [("a@example.org", "fi"), ("b@example.org", "sv"), ("c@example.org", "fi")] {
+    for (email, language) in [
+        ("a@example.org", "fi"),
+        ("b@example.org", "sv"),
+        ("c@example.org", "fi"),
+    ] {
         let res = app
             .post(&applications)
             .json(application(email, language))
@@ -348,8 +358,14 @@ async fn cancelling_a_call_tells_every_applicant_and_closes_it(app: TestApp) {
     assert_eq!(public.json["status"], "cancelled");
     let page = app.get(&format!("/calls/{}?lang=sv", p.call)).send().await;
     let html = page.text();
-    assert!(html.contains("Fel mandatperiod angavs i utlysningen."), "{html}");
-    assert!(!html.contains(&format!("/calls/{}/apply\"", p.call)), "{html}");
+    assert!(
+        html.contains("Fel mandatperiod angavs i utlysningen."),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!("/calls/{}/apply\"", p.call)),
+        "{html}"
+    );
     let before = app.get(&p.url()).send().await.json;
     app.post(&applications)
         .json(application("d@example.org", "fi"))
@@ -362,7 +378,11 @@ async fn cancelling_a_call_tells_every_applicant_and_closes_it(app: TestApp) {
         .await
         .assert_problem(409);
     for (method, path, body) in [
-        ("POST", format!("{}/cancel", p.url()), json!({"reason": {"fi": "Uudelleen"}})),
+        (
+            "POST",
+            format!("{}/cancel", p.url()),
+            json!({"reason": {"fi": "Uudelleen"}}),
+        ),
         ("PATCH", p.url(), json!({"title": {"fi": "Uusi"}})),
         ("POST", format!("{}/start-review", p.url()), Value::Null),
     ] {
@@ -390,7 +410,7 @@ async fn cancelling_a_call_tells_every_applicant_and_closes_it(app: TestApp) {
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(listed("cancelled").await, [p.call.clone()]);
+    assert_eq!(listed("cancelled").await, std::slice::from_ref(&p.call));
     assert!(listed("open").await.is_empty());
     // The front page no longer offers it.
     let home = app.get("/?lang=fi").send().await.text();
@@ -398,18 +418,19 @@ async fn cancelling_a_call_tells_every_applicant_and_closes_it(app: TestApp) {
     // The applicant's own page says why.
     let mut session = crate::pages::Browser::new(&app, "fi");
     let own = session
-        .get(&format!(
-            "/applications/{}?token={}",
-            ids[0].0, ids[0].1
-        ))
+        .get(&format!("/applications/{}?token={}", ids[0].0, ids[0].1))
         .await;
     let own = session.get(&own.header("location")).await;
     assert!(
-        own.body.contains("Haku on peruttu, joten hakemusta ei käsitellä."),
+        own.body
+            .contains("Haku on peruttu, joten hakemusta ei käsitellä."),
         "{}",
         own.body
     );
-    assert!(own.body.contains("Hakuilmoitukseen merkittiin väärä toimikausi."));
+    assert!(
+        own.body
+            .contains("Hakuilmoitukseen merkittiin väärä toimikausi.")
+    );
 }
 
 async fn who_may_cancel_and_with_what_reason(app: TestApp) {
@@ -418,7 +439,11 @@ async fn who_may_cancel_and_with_what_reason(app: TestApp) {
     let body = json!({"reason": {"fi": "Haku julkaistaan uudelleen."}});
     let (_, committee) = app.user(&p.admin, Role::Committee, &[&p.council]).await;
     let (_, other_secretary) = app.user(&p.admin, Role::Secretary, &[&p.jane]).await;
-    app.post(&url).json(body.clone()).send().await.assert_problem(401);
+    app.post(&url)
+        .json(body.clone())
+        .send()
+        .await
+        .assert_problem(401);
     for token in [&committee, &other_secretary] {
         app.post(&url)
             .token(token)
@@ -434,7 +459,12 @@ async fn who_may_cancel_and_with_what_reason(app: TestApp) {
         json!({"reason": {"fi": "x".repeat(2001)}}),
         json!({"reason": {"fi": "Syy"}, "notify": false}),
     ] {
-        let res = app.post(&url).token(&p.secretary).json(bad.clone()).send().await;
+        let res = app
+            .post(&url)
+            .token(&p.secretary)
+            .json(bad.clone())
+            .send()
+            .await;
         res.assert_problem(422);
     }
     assert_eq!(app.get(&p.url()).send().await.json["status"], "scheduled");
@@ -463,10 +493,7 @@ async fn a_cancelled_draft_stays_private(app: TestApp) {
         .send()
         .await
         .assert_problem(404);
-    assert_eq!(
-        app.get(&format!("/calls/{draft}")).send().await.status,
-        404
-    );
+    assert_eq!(app.get(&format!("/calls/{draft}")).send().await.status, 404);
     let public: Vec<Value> = app.get("/api/v1/calls?status=cancelled").send().await.json["items"]
         .as_array()
         .unwrap()
@@ -490,8 +517,10 @@ async fn a_cancellation_message_is_overridden_per_call(app: TestApp) {
     let p = published(&app).await;
     app.put(&format!("{}/email-templates/call_cancelled", p.url()))
         .token(&p.secretary)
-        .json(json!({"language": "fi", "subject": "Peruttu: {{ call.title }}",
-                     "body": "Hei {{ candidate.first_name }}, haku peruttiin: {{ reason }}"}))
+        .json(
+            json!({"language": "fi", "subject": "Peruttu: {{ call.title }}",
+                     "body": "Hei {{ candidate.first_name }}, haku peruttiin: {{ reason }}"}),
+        )
         .send()
         .await
         .assert_status(200);

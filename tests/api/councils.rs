@@ -513,7 +513,12 @@ async fn coverage_across_jane_and_paikallis_janes(app: TestApp) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["code"].as_str().unwrap(), m["name"]["fi"].as_str().unwrap()))
+        .map(|m| {
+            (
+                m["code"].as_str().unwrap(),
+                m["name"]["fi"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         without,
@@ -537,7 +542,10 @@ async fn coverage_across_jane_and_paikallis_janes(app: TestApp) {
         .send()
         .await;
     assert_eq!(local.json["councils"].as_array().unwrap().len(), 1);
-    assert_eq!(local.json["municipalities_without_local_council"], json!([]));
+    assert_eq!(
+        local.json["municipalities_without_local_council"],
+        json!([])
+    );
     app.get("/api/v1/councils/0193a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b/coverage")
         .send()
         .await

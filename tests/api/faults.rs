@@ -169,8 +169,10 @@ async fn a_decision_and_review_updates_take_turns(app: TestApp) {
         let decision = app
             .post(&format!("/api/v1/calls/{}/decision", r.call))
             .token(&r.secretary)
-            .json(json!({"selection_run_id": run_id, "meeting_reference": "JANE 1/2030 § 1",
-                         "quota_exception": special_reason()}))
+            .json(
+                json!({"selection_run_id": run_id, "meeting_reference": "JANE 1/2030 § 1",
+                         "quota_exception": special_reason()}),
+            )
             .send();
         // While the decision is on its way, reviews keep changing: one stream of updates for
         // each of eight applications, each update the other of two scores, so every update that

@@ -684,8 +684,10 @@ async fn a_selected_applicant_confirms_from_the_outcome_emails_link(app: TestApp
     run.assert_status(201);
     app.post(&format!("/api/v1/calls/{}/decision", o.call))
         .token(&o.secretary)
-        .json(json!({"selection_run_id": run.str("id"), "meeting_reference": "1/2027 § 3",
-                     "quota_exception": special_reason()}))
+        .json(
+            json!({"selection_run_id": run.str("id"), "meeting_reference": "1/2027 § 3",
+                     "quota_exception": special_reason()}),
+        )
         .send()
         .await
         .assert_status(200);

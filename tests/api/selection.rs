@@ -494,8 +494,10 @@ async fn a_whole_round_fills_every_seat(app: TestApp) {
     );
     app.post(&format!("/api/v1/calls/{call2}/decision"))
         .token(&round.secretary)
-        .json(json!({"selection_run_id": res.json["id"], "meeting_reference": "2/2028 § 3",
-                     "quota_exception": special_reason()}))
+        .json(
+            json!({"selection_run_id": res.json["id"], "meeting_reference": "2/2028 § 3",
+                     "quota_exception": special_reason()}),
+        )
         .send()
         .await
         .assert_status(200);
@@ -507,7 +509,11 @@ async fn a_whole_round_fills_every_seat(app: TestApp) {
         .send()
         .await;
     refused.assert_problem(409);
-    assert!(refused.text().contains("vacating seats"), "{}", refused.text());
+    assert!(
+        refused.text().contains("vacating seats"),
+        "{}",
+        refused.text()
+    );
     let last = coverage(&app, &round).await;
     let mine = local(&last, &round.council);
     assert_eq!(mine["gaps"], json!([]));
@@ -667,8 +673,10 @@ async fn decided_sports_call(
     let decided = app
         .post(&format!("/api/v1/calls/{call}/decision"))
         .token(&round.secretary)
-        .json(json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 2",
-                     "reserves_per_theme": reserves, "quota_exception": special_reason()}))
+        .json(
+            json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 2",
+                     "reserves_per_theme": reserves, "quota_exception": special_reason()}),
+        )
         .send()
         .await;
     decided.assert_status(200);
@@ -1316,9 +1324,16 @@ async fn an_all_women_composition_is_decided_with_its_special_reason(app: TestAp
         .send()
         .await;
     run.assert_status(201);
-    assert!(run.json["unfilled"].as_array().unwrap().is_empty(), "{}", run.json);
+    assert!(
+        run.json["unfilled"].as_array().unwrap().is_empty(),
+        "{}",
+        run.json
+    );
     let decision = json!({"selection_run_id": run.json["id"], "meeting_reference": "1/2027 § 4"});
-    let (holders, messages) = (app.count("seat_holders").await, app.count("notifications").await);
+    let (holders, messages) = (
+        app.count("seat_holders").await,
+        app.count("notifications").await,
+    );
     let refused = app
         .post(&format!("/api/v1/calls/{call}/decision"))
         .token(&round.secretary)
@@ -1373,7 +1388,11 @@ async fn an_all_women_composition_is_decided_with_its_special_reason(app: TestAp
         .expect("the decision is audited");
     assert_eq!(entry["after"]["quota_exception"], exception);
     // The call's page states it with the decision.
-    let page = app.get(&format!("/calls/{call}?lang=fi")).send().await.text();
+    let page = app
+        .get(&format!("/calls/{call}?lang=fi"))
+        .send()
+        .await
+        .text();
     assert!(page.contains("Päätös: 1/2027 § 4."), "{page}");
     assert!(page.contains("Erityinen syy"), "{page}");
     assert!(page.contains("Urheilun ja kulttuurin paikoille haki vain naisia."));
