@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calls;
 pub mod councils;
 pub mod docs;
+pub mod exports;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
@@ -82,8 +83,15 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(review::get_ranking)
                 .service(review::review_progress)
                 .service(review::call_audit)
-                .service(review::applications_csv)
-                .service(review::ranking_csv)
+                // exports
+                .service(exports::applications_csv)
+                .service(exports::applications_xlsx)
+                .service(exports::ranking_csv)
+                .service(exports::ranking_xlsx)
+                .service(exports::decision_csv)
+                .service(exports::decision_xlsx)
+                .service(exports::composition_csv)
+                .service(exports::composition_xlsx)
                 // selection and decision
                 .service(selection::create_run)
                 .service(selection::get_run)

@@ -10,6 +10,7 @@ pub mod access;
 pub mod calls;
 pub mod councils;
 pub mod decision;
+pub mod exports;
 pub mod idempotency;
 pub mod intake;
 pub mod messages;

@@ -727,33 +727,3 @@ pub async fn audit_log(
         })
         .await
 }
-
-/// Every application of the call, for the export (its managers).
-pub async fn applications_for_export(
-    round: &Round,
-    staff: Staff,
-    id: CallId,
-) -> Result<Vec<Application>, AppError> {
-    round
-        .db
-        .run(move |conn| {
-            access::call(conn, &id, Some(&staff))?.managed()?;
-            applications_store::all_of_call(conn, &id)
-        })
-        .await
-}
-
-/// The ranking, for the export (the call's managers).
-pub async fn ranking_for_export(
-    round: &Round,
-    staff: Staff,
-    id: CallId,
-) -> Result<Ranking, AppError> {
-    round
-        .db
-        .run(move |conn| {
-            let call = access::call(conn, &id, Some(&staff))?.managed()?;
-            ranking(conn, &call)
-        })
-        .await
-}

@@ -5,13 +5,13 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 
-use crate::db::schema::calls;
+use crate::db::schema::{applications, calls};
 use crate::db::{DbConn, from_db_time, from_json_text, to_db_time, to_json_text};
 use crate::domain::call::{self, CallPhase, CallStatus, Cancellation, Contact, Window};
 use crate::domain::localized::LocalizedText;
 use crate::domain::theme::ThemeArea;
 use crate::error::AppError;
-use crate::ids::{CallId, CouncilId, UserId};
+use crate::ids::{ApplicationId, CallId, CouncilId, UserId};
 use crate::store::{Page, PageRequest};
 
 /// A call as stored (and as a creating request's result is kept for its replay).
@@ -161,6 +161,18 @@ pub fn find(conn: &mut DbConn, id: &CallId) -> Result<Option<Call>, AppError> {
         .optional()?
         .map(CallRow::into_call)
         .transpose()
+}
+
+/// The term (start, end) of each application's call.
+pub fn terms_of_applications(
+    conn: &mut DbConn,
+    ids: &[ApplicationId],
+) -> Result<Vec<(ApplicationId, NaiveDate, NaiveDate)>, AppError> {
+    Ok(applications::table
+        .inner_join(calls::table)
+        .select((applications::id, calls::term_start, calls::term_end))
+        .filter(applications::id.eq_any(ids))
+        .load(conn)?)
 }
 
 /// Writes every field of the call (its cancellation too), but only if its phase is still

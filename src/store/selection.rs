@@ -442,6 +442,23 @@ pub fn current_of_councils(
         .collect()
 }
 
+/// The holdings a call's decision made (from its run, or overridden by the meeting), whatever
+/// became of them since (confirmed, declined, lapsed, vacated, moved up).
+pub fn decided_of_call(conn: &mut DbConn, call: &CallId) -> Result<Vec<Holding>, AppError> {
+    seat_holders::table
+        .select(HOLDING_COLUMNS)
+        .filter(seat_holders::call_id.eq(call))
+        .filter(seat_holders::source.eq_any([
+            HoldingSource::Selection.as_str(),
+            HoldingSource::Override.as_str(),
+        ]))
+        .order(seat_holders::id)
+        .load::<HoldingRow>(conn)?
+        .into_iter()
+        .map(holding)
+        .collect()
+}
+
 /// The holding of an application that still holds its seat, if any.
 pub fn current_of_application(
     conn: &mut DbConn,

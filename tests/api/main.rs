@@ -9,6 +9,7 @@ mod calls;
 mod corrections;
 mod councils;
 mod errors;
+mod exports;
 mod faults;
 mod mail;
 mod operations;
