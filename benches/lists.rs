@@ -335,20 +335,21 @@ fn run(backend: &str, db: &Database, options: &Options) {
         let mut results = Vec::new();
         for (name, url, c) in &runs {
             let m = measure(&client, url, &token, *c, seconds).await;
+            let (rss, peak) = memory_mib(&pid);
             println!(
-                "| {backend} | {name} | {c} | {:.0} | {:.1} | {:.1} | {} | {} |",
+                "| {backend} | {name} | {c} | {:.0} | {:.1} | {:.1} | {} | {} | {rss:.0} / {peak:.0} |",
                 m.per_second, m.p50_ms, m.p99_ms, m.bytes / 1024, m.errors
             );
             results.push(m.per_second);
         }
         let (now, peak) = memory_mib(&pid);
         println!(
-            "| {backend} | ratio 10,000 / 100 (first page; middle page) | | {:.2}; {:.2} | | | | |",
+            "| {backend} | ratio 10,000 / 100 (first page; middle page) | | {:.2}; {:.2} | | | | | |",
             results[1] / results[0],
             results[2] / results[0]
         );
         println!(
-            "| {backend} | resident memory MiB: idle {idle:.0}, after the setup {after_setup:.0}, after the runs {now:.0}, peak {peak:.0} (setup {:.0} s) | | | | | | |",
+            "| {backend} | resident memory MiB: idle {idle:.0}, after the setup {after_setup:.0}, after the runs {now:.0}, peak {peak:.0} (setup {:.0} s) | | | | | | | |",
             setup.as_secs_f64()
         );
     });
@@ -362,12 +363,14 @@ fn main() {
         "# lists: {} clients, {} s per run after a 1 s warm-up, {cpus} CPUs\n",
         options.clients, options.seconds
     );
-    println!("| backend | request | clients | requests/s | p50 ms | p99 ms | body KiB | errors |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| backend | request | clients | requests/s | p50 ms | p99 ms | body KiB | errors | server RSS / peak MiB after |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for backend in &options.backends {
         let Some(db) = Database::create(backend) else {
             println!(
-                "| {backend} | skipped: set BENCH_POSTGRES_URL or TEST_POSTGRES_URL | | | | | | |"
+                "| {backend} | skipped: set BENCH_POSTGRES_URL or TEST_POSTGRES_URL | | | | | | | |"
             );
             continue;
         };

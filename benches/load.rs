@@ -94,8 +94,163 @@ struct LoadResult {
     client_cpu: f64,
 }
 
-/// Sets up a council and an open call through the API, then runs the clients.
-fn load(db: &Database, options: &Options) -> LoadResult {
+/// What the clients of a phase do, each in a loop.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `POST /api/v1/calls/{id}/applications`, JSON (201).
+    Json,
+    /// `POST /calls/{id}/apply`, the page's form as a browser posts it: urlencoded, with the form
+    /// token in its cookie and field, an idempotency key, fetch metadata (303 to the receipt).
+    Form,
+    /// `GET /calls/{id}`, the call's page (200).
+    CallPage,
+}
+
+/// The form fields a browser posts for `application(client, n)`.
+fn form_body(client: usize, n: u64) -> String {
+    let document = application(client, n);
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    for (name, pointer) in [
+        ("association.name", "/association/name"),
+        ("association.business_id", "/association/business_id"),
+        (
+            "association.register_number",
+            "/association/register_number",
+        ),
+        (
+            "association.municipality_code",
+            "/association/municipality_code",
+        ),
+        ("theme", "/theme"),
+        ("role_preference", "/role_preference"),
+        ("candidate.first_name", "/candidate/first_name"),
+        ("candidate.last_name", "/candidate/last_name"),
+        ("candidate.phone", "/candidate/phone"),
+        (
+            "candidate.municipality_code",
+            "/candidate/municipality_code",
+        ),
+        ("candidate.gender", "/candidate/gender"),
+        ("candidate.language", "/candidate/language"),
+        ("motivation", "/motivation"),
+    ] {
+        form.append_pair(
+            name,
+            document.pointer(pointer).and_then(Value::as_str).unwrap(),
+        );
+    }
+    form.append_pair("candidate.email", &format!("form{client}-{n}@example.org"))
+        .append_pair("commitments.has_time", "true")
+        .append_pair("commitments.will_liaise", "true")
+        .append_pair("consent.accepted", "true")
+        .append_pair("consent.privacy_notice_version", "1")
+        .append_pair("form_token", &form_token(client))
+        .append_pair(
+            "idempotency_key",
+            &format!("load-form-{client}-{n}-{}", std::process::id()),
+        );
+    form.finish()
+}
+
+fn form_token(client: usize) -> String {
+    format!("loadrunformtoken{client:016}")
+}
+
+/// One phase: `options.clients` clients doing `mode` against `target` for `options.seconds`
+/// after a 2 s warm-up.
+async fn drive(
+    client: &awc::Client,
+    mode: Mode,
+    target: String,
+    options: &Options,
+    server_pid: &str,
+) -> LoadResult {
+    let warmup = Duration::from_secs(2);
+    let measure_from = Instant::now() + warmup;
+    let stop_at = measure_from + Duration::from_secs(options.seconds);
+    let done = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let cpu_marks = {
+        let server_pid = server_pid.to_owned();
+        actix_web::rt::spawn(async move {
+            actix_web::rt::time::sleep_until(measure_from.into()).await;
+            let start = (cpu_seconds(&server_pid), cpu_seconds("self"));
+            actix_web::rt::time::sleep_until(stop_at.into()).await;
+            (
+                cpu_seconds(&server_pid) - start.0,
+                cpu_seconds("self") - start.1,
+            )
+        })
+    };
+    let tasks: Vec<_> = (0..options.clients)
+        .map(|id| {
+            let (client, target) = (client.clone(), target.clone());
+            let (done, errors) = (done.clone(), errors.clone());
+            actix_web::rt::spawn(async move {
+                let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+                let mut n = 0u64;
+                loop {
+                    let sent = Instant::now();
+                    if sent >= stop_at {
+                        break;
+                    }
+                    n += 1;
+                    let result = match mode {
+                        Mode::Json => client.post(&target).send_json(&application(id, n)).await,
+                        Mode::Form => {
+                            client
+                                .post(&target)
+                                .insert_header(("Cookie", format!("jane_form={}", form_token(id))))
+                                .insert_header(("Sec-Fetch-Site", "same-origin"))
+                                .content_type("application/x-www-form-urlencoded")
+                                .send_body(form_body(id, n))
+                                .await
+                        }
+                        Mode::CallPage => client.get(&target).send().await,
+                    };
+                    let expected = match mode {
+                        Mode::Json => 201,
+                        Mode::Form => 303,
+                        Mode::CallPage => 200,
+                    };
+                    let ok = match result {
+                        Ok(mut res) => {
+                            let _ = res.body().limit(1 << 20).await;
+                            res.status().as_u16() == expected
+                        }
+                        Err(_) => false,
+                    };
+                    if sent >= measure_from {
+                        if ok {
+                            latency.record(sent.elapsed().as_micros() as u64).unwrap();
+                            done.fetch_add(1, Ordering::Relaxed);
+                        } else {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+                latency
+            })
+        })
+        .collect();
+    let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+    for task in tasks {
+        latency.add(task.await.unwrap()).unwrap();
+    }
+    let (server_cpu, client_cpu) = cpu_marks.await.unwrap();
+    LoadResult {
+        server_cpu,
+        client_cpu,
+        submissions: done.load(Ordering::Relaxed),
+        errors: errors.load(Ordering::Relaxed),
+        elapsed: Duration::from_secs(options.seconds),
+        latency,
+    }
+}
+
+/// Sets up a council and an open call through the API, then runs the phases: JSON submissions,
+/// form submissions, the call's page.
+fn load(db: &Database, options: &Options) -> Vec<LoadResult> {
     let admin = jane(db, options.pool)
         .args([
             "create-admin",
@@ -180,69 +335,17 @@ fn load(db: &Database, options: &Options) -> LoadResult {
             .unwrap()
             .to_owned();
         post(&format!("/calls/{call}/publish"), json!({})).await;
-        let url = format!("{base}/calls/{call}/applications");
-
-        let warmup = Duration::from_secs(2);
-        let started = Instant::now();
-        let measure_from = started + warmup;
-        let stop_at = measure_from + Duration::from_secs(options.seconds);
-        let submissions = Arc::new(AtomicU64::new(0));
-        let cpu_marks = {
-            let server_pid = server_pid.clone();
-            actix_web::rt::spawn(async move {
-                actix_web::rt::time::sleep_until(measure_from.into()).await;
-                let start = (cpu_seconds(&server_pid), cpu_seconds("self"));
-                actix_web::rt::time::sleep_until(stop_at.into()).await;
-                (cpu_seconds(&server_pid) - start.0, cpu_seconds("self") - start.1)
-            })
-        };
-        let errors = Arc::new(AtomicU64::new(0));
-        let tasks: Vec<_> = (0..options.clients)
-            .map(|id| {
-                let (client, url, submissions, errors) = (client.clone(), url.clone(), submissions.clone(), errors.clone());
-                actix_web::rt::spawn(async move {
-                    let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
-                    let mut n = 0u64;
-                    loop {
-                        let sent = Instant::now();
-                        if sent >= stop_at {
-                            break;
-                        }
-                        n += 1;
-                        let result = client.post(&url).send_json(&application(id, n)).await;
-                        let ok = match result {
-                            Ok(mut res) => {
-                                let _ = res.body().limit(1 << 20).await;
-                                res.status().as_u16() == 201
-                            }
-                            Err(_) => false,
-                        };
-                        if sent >= measure_from {
-                            if ok {
-                                latency.record(sent.elapsed().as_micros() as u64).unwrap();
-                                submissions.fetch_add(1, Ordering::Relaxed);
-                            } else {
-                                errors.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                    }
-                    latency
-                })
-            })
-            .collect();
-        let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
-        for task in tasks {
-            latency.add(task.await.unwrap()).unwrap();
+        let origin = format!("http://127.0.0.1:{port}");
+        let mut results = Vec::new();
+        for mode in [Mode::Json, Mode::Form, Mode::CallPage] {
+            let target = match mode {
+                Mode::Json => format!("{base}/calls/{call}/applications"),
+                Mode::Form => format!("{origin}/calls/{call}/apply"),
+                Mode::CallPage => format!("{origin}/calls/{call}"),
+            };
+            results.push(drive(&client, mode, target, options, &server_pid).await);
         }
-        let (server_cpu, client_cpu) = cpu_marks.await.unwrap();
-        LoadResult {
-            server_cpu,
-            client_cpu,
-            submissions: submissions.load(Ordering::Relaxed),
-            errors: errors.load(Ordering::Relaxed),
-            elapsed: Duration::from_secs(options.seconds),
-            latency,
-        }
+        results
     })
 }
 
@@ -366,37 +469,56 @@ fn main() {
     let options = options();
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "# load run: {} clients, {} s after a 2 s warm-up, {} pooled connections, {cpus} CPUs\n",
+        "# load run: {} clients, {} s per phase after a 2 s warm-up, {} pooled connections, {cpus} CPUs\n",
         options.clients, options.seconds, options.pool
     );
     println!(
-        "| backend | submissions/s | p50 ms | p90 ms | p99 ms | max ms | errors | storage floor rows/s | e2e / floor | server CPU µs/submission | server / load-generator cores |"
+        "| backend | phase | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU µs/request | server / load-generator cores |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    let mut summary = Vec::new();
     for backend in &options.backends {
         let Some(db) = Database::create(backend) else {
             println!(
-                "| {backend} | skipped: set BENCH_POSTGRES_URL or TEST_POSTGRES_URL | | | | | | | | | |"
+                "| {backend} | skipped: set BENCH_POSTGRES_URL or TEST_POSTGRES_URL | | | | | | | | |"
             );
             continue;
         };
-        let result = load(&db, &options);
+        let results = load(&db, &options);
+        let rates: Vec<f64> = results
+            .iter()
+            .map(|r| r.submissions as f64 / r.elapsed.as_secs_f64())
+            .collect();
+        for ((phase, result), rate) in ["JSON submissions", "form submissions", "call page"]
+            .iter()
+            .zip(&results)
+            .zip(&rates)
+        {
+            let ms = |q: f64| result.latency.value_at_quantile(q) as f64 / 1000.0;
+            let secs = result.elapsed.as_secs_f64();
+            println!(
+                "| {backend} | {phase} | {rate:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.0} | {:.2} / {:.2} |",
+                ms(0.5),
+                ms(0.9),
+                ms(0.99),
+                result.latency.max() as f64 / 1000.0,
+                result.errors,
+                result.server_cpu * 1e6 / result.submissions.max(1) as f64,
+                result.server_cpu / secs,
+                result.client_cpu / secs,
+            );
+        }
         let (floor_rows, floor_time) = storage_floor(&db, options.seconds.min(10), options.pool);
-        let rate = result.submissions as f64 / result.elapsed.as_secs_f64();
         let floor = floor_rows as f64 / floor_time.as_secs_f64();
-        let ms = |q: f64| result.latency.value_at_quantile(q) as f64 / 1000.0;
-        let secs = result.elapsed.as_secs_f64();
-        println!(
-            "| {backend} | {rate:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {floor:.0} | {:.2} | {:.0} | {:.2} / {:.2} |",
-            ms(0.5),
-            ms(0.9),
-            ms(0.99),
-            result.latency.max() as f64 / 1000.0,
-            result.errors,
-            rate / floor,
-            result.server_cpu * 1e6 / result.submissions.max(1) as f64,
-            result.server_cpu / secs,
-            result.client_cpu / secs,
-        );
+        summary.push(format!(
+            "| {backend} | {:.2} | {floor:.0} | {:.2} |",
+            rates[1] / rates[0],
+            rates[0] / floor
+        ));
+    }
+    println!("\n| backend | form / JSON submissions | storage floor rows/s | JSON / floor |");
+    println!("| --- | --- | --- | --- |");
+    for line in summary {
+        println!("{line}");
     }
 }

@@ -49,20 +49,22 @@ fn number(value: Option<f64>, delimiter: CsvDelimiter) -> String {
     }
 }
 
-/// A cell as CSV text; one a spreadsheet would read as a formula is prefixed with an apostrophe.
+/// A cell as CSV text. Text that a spreadsheet would read as a formula (`=`, `+`, `-`, `@` first,
+/// and not a number) is prefixed with an apostrophe; numbers never are, so that a negative score with a decimal
+/// comma (`-0,7071`) stays a number in a Finnish spreadsheet.
 fn csv_text(cell: &Cell, delimiter: CsvDelimiter) -> String {
-    let text = match cell {
+    match cell {
+        Cell::Text(text)
+            if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() =>
+        {
+            format!("'{text}")
+        }
         Cell::Text(text) => text.clone(),
         Cell::Integer(n) => n.to_string(),
         Cell::Score(score) => number(*score, delimiter),
         Cell::Instant(t) => format_utc(*t),
         Cell::Date(d) => d.to_string(),
         Cell::Empty => String::new(),
-    };
-    if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text
     }
 }
 

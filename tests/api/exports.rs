@@ -226,13 +226,9 @@ fn assert_same_rows(xlsx: &[Vec<Data>], csv: &[Vec<String>], decimal_comma: bool
                 Data::Empty => assert_eq!(csv_cell, ""),
                 Data::Float(f) => {
                     let parsed: f64 = if decimal_comma {
-                        // With decimal commas a negative score is not a number to the formula
-                        // check, so it keeps the apostrophe it has always had (`'-0,7071`).
-                        let number = match csv_cell.strip_prefix("'-") {
-                            Some(rest) if *f < 0.0 => format!("-{rest}"),
-                            _ => csv_cell.clone(),
-                        };
-                        number.replace(',', ".").parse().unwrap()
+                        // A number, negative ones too, has no apostrophe: `-0,7071`.
+                        assert!(!csv_cell.starts_with('\''), "{csv_cell}");
+                        csv_cell.replace(',', ".").parse().unwrap()
                     } else {
                         csv_cell.parse().unwrap()
                     };
