@@ -322,6 +322,11 @@ fn run(backend: &str, db: &Database, options: &Options) {
         }
         let setup = setup.elapsed();
         let after_setup = memory_mib(&pid).0;
+        // BENCH_PAUSE_SECS: time to attach a profiler (`heaptrack -p PID`) before the runs.
+        if let Some(secs) = std::env::var("BENCH_PAUSE_SECS").ok().and_then(|s| s.parse().ok()) {
+            eprintln!("server pid {pid}: pausing {secs} s");
+            actix_web::rt::time::sleep(Duration::from_secs(secs)).await;
+        }
 
         let mid = &large[4_999];
         let runs: Vec<(&str, String, usize)> = vec![
@@ -329,6 +334,7 @@ fn run(backend: &str, db: &Database, options: &Options) {
             ("page of 50 of 10,000", format!("{base}/calls/{}/applications?limit=50", calls[1]), clients),
             ("page of 50 of 10,000, from the middle", format!("{base}/calls/{}/applications?limit=50&cursor={mid}", calls[1]), clients),
             ("ranking of 10,000", format!("{base}/calls/{}/ranking", calls[1]), 4),
+            ("ranking of 10,000, 16 clients", format!("{base}/calls/{}/ranking", calls[1]), 16),
             ("applications.csv of 10,000", format!("{base}/calls/{}/applications.csv", calls[1]), 2),
             ("ranking.csv of 10,000", format!("{base}/calls/{}/ranking.csv", calls[1]), 2),
         ];
@@ -343,6 +349,9 @@ fn run(backend: &str, db: &Database, options: &Options) {
             results.push(m.per_second);
         }
         let (now, peak) = memory_mib(&pid);
+        if std::env::var_os("BENCH_SMAPS").is_some() {
+            eprintln!("{}", common::largest_mappings(&pid, 10));
+        }
         println!(
             "| {backend} | ratio 10,000 / 100 (first page; middle page) | | {:.2}; {:.2} | | | | | |",
             results[1] / results[0],

@@ -79,6 +79,8 @@ pub struct ServerConfig {
     pub workers: usize,
     pub body_limit_bytes: usize,
     pub shutdown_timeout_secs: u64,
+    /// Reports (the ranking, the CSV and Excel exports) built at once; further ones wait.
+    pub max_concurrent_reports: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -183,6 +185,12 @@ impl Config {
             return Err((
                 "selection.search_node_limit",
                 "must be between 1 and 10000000".into(),
+            ));
+        }
+        if !(1..=64).contains(&self.server.max_concurrent_reports) {
+            return Err((
+                "server.max_concurrent_reports",
+                "must be between 1 and 64".into(),
             ));
         }
         if !(1..=64).contains(&self.selection.max_concurrent_runs) {
@@ -336,6 +344,8 @@ mod tests {
         assert!(err.contains("`selection.search_node_limit`"), "{err}");
         let err = with("[selection]\nmax_concurrent_runs = 0").unwrap_err().0;
         assert!(err.contains("`selection.max_concurrent_runs`"), "{err}");
+        let err = with("[server]\nmax_concurrent_reports = 0").unwrap_err().0;
+        assert!(err.contains("`server.max_concurrent_reports`"), "{err}");
     }
 
     #[test]

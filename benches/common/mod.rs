@@ -133,3 +133,36 @@ pub fn memory_mib(pid: &str) -> (f64, f64) {
     };
     (field("VmRSS:"), field("VmHWM:"))
 }
+
+/// The `n` mappings of a process holding the most resident memory, for finding where it goes:
+/// "RSS KiB  size KiB  name" per line (Linux /proc/PID/smaps; anonymous mappings unnamed).
+pub fn largest_mappings(pid: &str, n: usize) -> String {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut mappings: Vec<(u64, u64, String)> = Vec::new();
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let first = fields.next().unwrap_or("");
+        if first.contains('-') && !first.ends_with(':') {
+            let name = line
+                .split_whitespace()
+                .nth(5)
+                .unwrap_or("[anonymous]")
+                .to_owned();
+            let (from, to) = first.split_once('-').unwrap();
+            let size = u64::from_str_radix(to, 16).unwrap_or(0)
+                - u64::from_str_radix(from, 16).unwrap_or(0);
+            mappings.push((0, size / 1024, name));
+        } else if first == "Rss:"
+            && let Some(last) = mappings.last_mut()
+        {
+            last.0 = fields.next().and_then(|k| k.parse().ok()).unwrap_or(0);
+        }
+    }
+    let count = mappings.len();
+    mappings.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut out = format!("{count} mappings; the largest by RSS (KiB, size KiB, name):\n");
+    for (rss, size, name) in mappings.into_iter().take(n) {
+        out.push_str(&format!("{rss:>8} {size:>8} {name}\n"));
+    }
+    out
+}

@@ -188,6 +188,8 @@ pub async fn applications_csv(
     query: Query<CsvQuery>,
 ) -> Result<HttpResponse, AppError> {
     let delimiter = query.0.delimiter.unwrap_or(CsvDelimiter::Comma);
+    // One of `server.max_concurrent_reports`: the whole call is in memory until the file is.
+    let _slot = state.round.report_slot().await;
     let table = workflow::applications(&state.round, staff, id.into_inner()).await?;
     csv_response(&table, delimiter)
 }
@@ -210,6 +212,8 @@ pub async fn applications_xlsx(
     staff: Staff,
     id: web::Path<CallId>,
 ) -> Result<HttpResponse, AppError> {
+    // One of `server.max_concurrent_reports`: the whole call is in memory until the file is.
+    let _slot = state.round.report_slot().await;
     let table = workflow::applications(&state.round, staff, id.into_inner()).await?;
     xlsx_response(&table)
 }
@@ -233,6 +237,8 @@ pub async fn ranking_csv(
     query: Query<CsvQuery>,
 ) -> Result<HttpResponse, AppError> {
     let delimiter = query.0.delimiter.unwrap_or(CsvDelimiter::Comma);
+    // One of `server.max_concurrent_reports`: the whole call is in memory until the file is.
+    let _slot = state.round.report_slot().await;
     let table = workflow::ranking(&state.round, staff, id.into_inner()).await?;
     csv_response(&table, delimiter)
 }
@@ -255,6 +261,8 @@ pub async fn ranking_xlsx(
     staff: Staff,
     id: web::Path<CallId>,
 ) -> Result<HttpResponse, AppError> {
+    // One of `server.max_concurrent_reports`: the whole call is in memory until the file is.
+    let _slot = state.round.report_slot().await;
     let table = workflow::ranking(&state.round, staff, id.into_inner()).await?;
     xlsx_response(&table)
 }
@@ -282,6 +290,8 @@ pub async fn decision_csv(
     query: Query<CsvQuery>,
 ) -> Result<HttpResponse, AppError> {
     let delimiter = query.0.delimiter.unwrap_or(CsvDelimiter::Comma);
+    // One of `server.max_concurrent_reports`: the whole call is in memory until the file is.
+    let _slot = state.round.report_slot().await;
     let table = workflow::decision(&state.round, staff, id.into_inner()).await?;
     csv_response(&table, delimiter)
 }
@@ -305,6 +315,8 @@ pub async fn decision_xlsx(
     staff: Staff,
     id: web::Path<CallId>,
 ) -> Result<HttpResponse, AppError> {
+    // One of `server.max_concurrent_reports`: the whole call is in memory until the file is.
+    let _slot = state.round.report_slot().await;
     let table = workflow::decision(&state.round, staff, id.into_inner()).await?;
     xlsx_response(&table)
 }
@@ -330,6 +342,8 @@ pub async fn composition_csv(
     query: Query<CsvQuery>,
 ) -> Result<HttpResponse, AppError> {
     let delimiter = query.0.delimiter.unwrap_or(CsvDelimiter::Comma);
+    // One of `server.max_concurrent_reports`: the whole call is in memory until the file is.
+    let _slot = state.round.report_slot().await;
     let table = workflow::composition(&state.round, staff, id.into_inner()).await?;
     csv_response(&table, delimiter)
 }
@@ -352,6 +366,8 @@ pub async fn composition_xlsx(
     staff: Staff,
     id: web::Path<CouncilId>,
 ) -> Result<HttpResponse, AppError> {
+    // One of `server.max_concurrent_reports`: the whole call is in memory until the file is.
+    let _slot = state.round.report_slot().await;
     let table = workflow::composition(&state.round, staff, id.into_inner()).await?;
     xlsx_response(&table)
 }

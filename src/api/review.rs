@@ -472,9 +472,12 @@ pub async fn get_ranking(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<CallId>,
-) -> Result<web::Json<RankingView>, AppError> {
+) -> Result<HttpResponse, AppError> {
+    // One of `server.max_concurrent_reports` until the body is serialised (here, not after the
+    // handler returns): the whole call is in memory until then.
+    let _slot = state.round.report_slot().await;
     let (call, ranked, hide) = workflow::ranking_for(&state.round, staff, id.into_inner()).await?;
-    Ok(web::Json(ranking_view(&call, state.now(), ranked, &hide)))
+    Ok(HttpResponse::Ok().json(ranking_view(&call, state.now(), ranked, &hide)))
 }
 
 #[derive(Serialize, ToSchema)]

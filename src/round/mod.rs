@@ -39,6 +39,8 @@ pub struct Round {
     pub templates: Arc<Templates>,
     /// One permit per selection run being solved (`selection.max_concurrent_runs`).
     pub selection_permits: Arc<tokio::sync::Semaphore>,
+    /// One permit per report being built (`server.max_concurrent_reports`).
+    report_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl Round {
@@ -51,13 +53,27 @@ impl Round {
         let selection_permits = Arc::new(tokio::sync::Semaphore::new(
             config.selection.max_concurrent_runs as usize,
         ));
+        let report_permits = Arc::new(tokio::sync::Semaphore::new(
+            config.server.max_concurrent_reports as usize,
+        ));
         Self {
             db,
             clock,
             config,
             templates,
             selection_permits,
+            report_permits,
         }
+    }
+
+    /// Waits for a free report slot. A report (the ranking, an export) holds a whole call in
+    /// memory, tens of megabytes at 10,000 applications; the slots bound how many do at once,
+    /// so that the service's peak memory does not grow with the number of clients asking.
+    pub async fn report_slot(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.report_permits
+            .acquire()
+            .await
+            .expect("the report semaphore is never closed")
     }
 
     pub fn now(&self) -> DateTime<Utc> {
