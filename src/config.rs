@@ -22,7 +22,20 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     pub selection: SelectionConfig,
     pub accessibility: AccessibilityConfig,
+    pub privacy: PrivacyConfig,
     pub log: LogConfig,
+}
+
+/// How long personal data is kept (the privacy notice says the same; docs/operations.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyConfig {
+    /// Months after the decision (or the withdrawal, or the cancellation) after which the
+    /// personal data of applications that hold no seat is erased.
+    pub retention_months: u32,
+    /// Months after a term ends after which its members' personal data is erased; unset: kept.
+    #[serde(default)]
+    pub member_retention_months: Option<u32>,
 }
 
 /// What the accessibility statement (Act 306/2019, 9 §) names: where to send feedback, the
@@ -107,6 +120,9 @@ pub struct MailConfig {
     pub poll_interval_ms: u64,
     pub batch_size: u32,
     pub closing_reminder_hours: u32,
+    /// Days the text of a sent message is kept; then its bodies are emptied (the record of what
+    /// was sent to whom stays).
+    pub keep_sent_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -186,6 +202,25 @@ impl Config {
                 "selection.search_node_limit",
                 "must be between 1 and 10000000".into(),
             ));
+        }
+        if !(1..=120).contains(&self.privacy.retention_months) {
+            return Err((
+                "privacy.retention_months",
+                "must be between 1 and 120".into(),
+            ));
+        }
+        if self
+            .privacy
+            .member_retention_months
+            .is_some_and(|m| !(1..=600).contains(&m))
+        {
+            return Err((
+                "privacy.member_retention_months",
+                "must be between 1 and 600 (leave it out to keep members' data)".into(),
+            ));
+        }
+        if !(1..=3650).contains(&self.mail.keep_sent_days) {
+            return Err(("mail.keep_sent_days", "must be between 1 and 3650".into()));
         }
         if !(1..=64).contains(&self.server.max_concurrent_reports) {
             return Err((
@@ -344,6 +379,10 @@ mod tests {
         assert!(err.contains("`selection.search_node_limit`"), "{err}");
         let err = with("[selection]\nmax_concurrent_runs = 0").unwrap_err().0;
         assert!(err.contains("`selection.max_concurrent_runs`"), "{err}");
+        let err = with("[privacy]\nretention_months = 0").unwrap_err().0;
+        assert!(err.contains("`privacy.retention_months`"), "{err}");
+        let err = with("[mail]\nkeep_sent_days = 0").unwrap_err().0;
+        assert!(err.contains("`mail.keep_sent_days`"), "{err}");
         let err = with("[server]\nmax_concurrent_reports = 0").unwrap_err().0;
         assert!(err.contains("`server.max_concurrent_reports`"), "{err}");
     }

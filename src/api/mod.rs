@@ -12,6 +12,7 @@ pub mod extract;
 pub mod health;
 pub mod idempotency;
 pub mod notifications;
+pub mod privacy;
 pub mod problem;
 pub mod reference;
 pub mod review;
@@ -71,6 +72,10 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(applications::withdraw_application)
                 .service(applications::list_applications)
                 .service(applications::application_summary)
+                .service(privacy::personal_data)
+                .service(privacy::erase_application)
+                .service(privacy::export_person)
+                .service(privacy::erase_person)
                 // review
                 .service(review::set_committee)
                 .service(review::get_committee)

@@ -207,6 +207,7 @@ diesel::table! {
         outcome -> Nullable<Text>,
         reserve_rank -> Nullable<Integer>,
         declined_at -> Nullable<Timestamp>,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -217,6 +218,7 @@ diesel::table! {
         response_status -> Nullable<Integer>,
         response_sealed -> Nullable<Text>,
         created_at -> Timestamp,
+        subject_id -> Nullable<Text>,
     }
 }
 
@@ -268,6 +270,7 @@ diesel::table! {
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
         at -> Timestamp,
+        redactions -> Integer,
     }
 }
 

@@ -156,8 +156,9 @@ impl Worker {
     }
 
     /// Queues due closing reminders, lets seat offers not answered in time lapse (offering the
-    /// seats to reserves) and forgets expired idempotency keys; returns how many reminders were
-    /// queued.
+    /// seats to reserves), forgets expired idempotency keys and erases the personal data that the
+    /// retention rules have made due (`round::privacy::retention`); returns how many reminders
+    /// were queued.
     pub async fn housekeeping(&self) -> Result<usize, AppError> {
         let now = self.clock.now();
         let templates = self.templates.clone();
@@ -169,6 +170,7 @@ impl Worker {
             .blocking(move |db| {
                 db.write_blocking(|conn| crate::store::idempotency::purge_expired(conn, now))?;
                 let lapsed = crate::round::offers::lapse_overdue(db, &templates, &config, now)?;
+                crate::round::privacy::retention(db, &config, now)?;
                 if lapsed > 0 {
                     tracing::info!(lapsed, "seat offers lapsed without an answer");
                 }

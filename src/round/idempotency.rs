@@ -116,3 +116,11 @@ pub fn once<T: Serialize + DeserializeOwned>(
         }
     }
 }
+
+/// Records which application a fresh result of `once` holds (see `store::set_subject`).
+pub fn mark_subject(conn: &mut DbConn, once: &Once, subject: &str) -> Result<(), AppError> {
+    match &once.key {
+        Some(key) => store::set_subject(conn, &once.scope, key, subject),
+        None => Ok(()),
+    }
+}

@@ -261,9 +261,14 @@ pub async fn submit(
                 prepare(&mut conn, &templates, &public_url, &call_id, form, now)?
             };
             db.write_blocking(|conn| {
-                idempotency::once(conn, &once, now, |conn| {
+                let created = idempotency::once(conn, &once, now, |conn| {
                     write_submission(conn, prepared, now)
-                })
+                })?;
+                if !created.replayed {
+                    let id = created.value.application.id.clone();
+                    idempotency::mark_subject(conn, &once, id.as_str())?;
+                }
+                Ok(created)
             })
         })
         .await

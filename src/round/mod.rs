@@ -16,6 +16,7 @@ pub mod intake;
 pub mod messages;
 pub mod notifications;
 pub mod offers;
+pub mod privacy;
 pub mod reference;
 pub mod review;
 pub mod selection;

@@ -191,6 +191,22 @@ pub fn finish(
     Ok(())
 }
 
+/// Notes which application a key's sealed response holds, so that erasing the application
+/// forgets the record too.
+pub fn set_subject(
+    conn: &mut DbConn,
+    scope: &str,
+    key: &str,
+    subject: &str,
+) -> Result<(), AppError> {
+    diesel::update(
+        idempotency_keys::table.filter(idempotency_keys::key_hash.eq(lookup_id(scope, key))),
+    )
+    .set(idempotency_keys::subject_id.eq(Some(subject)))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Forgets keys older than the retention period; returns how many.
 pub fn purge_expired(conn: &mut DbConn, now: DateTime<Utc>) -> Result<usize, AppError> {
     Ok(diesel::delete(idempotency_keys::table.filter(

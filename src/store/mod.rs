@@ -7,6 +7,7 @@ pub mod calls;
 pub mod councils;
 pub mod idempotency;
 pub mod notifications;
+pub mod privacy;
 pub mod reference;
 pub mod review;
 pub mod seats;

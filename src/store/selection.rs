@@ -573,6 +573,8 @@ pub fn reserves_of_call(
         .filter(applications::call_id.eq(call))
         .filter(applications::outcome.eq("reserve"))
         .filter(applications::declined_at.is_null())
+        // An erased reserve has left the list: no one to offer the seat to.
+        .filter(applications::erased_at.is_null())
         .filter(applications::status.eq("submitted"))
         .order((applications::theme, applications::reserve_rank))
         .load(conn)?;

@@ -23,6 +23,7 @@ use crate::ids::ApplicationId;
 use crate::round::access::ApplicationCaller;
 use crate::round::intake::{self, ApplicantView, Precondition};
 use crate::round::offers;
+use crate::round::privacy::{self, Erase};
 use crate::tokens;
 
 /// The "this link does not work" page (404): a wrong or expired link, or no session.
@@ -178,6 +179,8 @@ fn own_page(
             closed => !open && !withdrawn && outcome_key.is_none(),
             outcome => outcome_key.map(|k| pages.text(view, k)),
             offer => offer_view,
+            // A member (or one offered a seat) asks the secretary; leaving is a decision.
+            seated => offer.is_some_and(|o| o.confirmed || o.respond_by > now),
             done => done_key.map(|k| pages.text(view, k)),
             sent => sent_summary(pages, view, a),
             form_token => form_token,
@@ -448,6 +451,7 @@ enum Action {
     Withdraw,
     Confirm,
     Decline,
+    Erase,
 }
 
 async fn act(
@@ -492,6 +496,18 @@ async fn act(
                 .map(drop),
             "declined",
         ),
+        Action::Erase => {
+            // The page is gone with the data: say so here, and end the session.
+            return match privacy::erase_own(&state.round, caller, id.clone(), Erase::default())
+                .await
+            {
+                Ok(_) => {
+                    view.add_cookie(session::ended_session(&id, pages.secure_cookies));
+                    message(pages, &view, StatusCode::OK, "erased-title", "erased-text")
+                }
+                Err(e) => refused(pages, &view, &e),
+            };
+        }
     };
     match result {
         Ok(()) => view.redirect(&format!("{}?done={done}", session::application_path(&id))),
@@ -530,4 +546,59 @@ pub async fn decline(
     body: web::Bytes,
 ) -> HttpResponse {
     act(&state, &pages, &req, &id, &body, Action::Decline).await
+}
+
+/// `GET /applications/{id}/erase`: "do you really want your data erased?".
+pub async fn erase_step(
+    state: web::Data<AppState>,
+    pages: web::Data<Pages>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    step(
+        &state,
+        &pages,
+        &req,
+        &id,
+        ("erase-title", "erase-text", "erase-submit"),
+        "erase",
+    )
+    .await
+}
+
+/// `POST /applications/{id}/erase`: erases the application's personal data (withdrawing it
+/// first while the call is open).
+pub async fn erase(
+    state: web::Data<AppState>,
+    pages: web::Data<Pages>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    act(&state, &pages, &req, &id, &body, Action::Erase).await
+}
+
+/// `GET /applications/{id}/personal-data`: everything held about the applicant, as a JSON file.
+pub async fn personal_data(
+    state: web::Data<AppState>,
+    pages: web::Data<Pages>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let mut view = View::of(&req, &pages);
+    view.private = true;
+    let Some((id, caller)) = identify(&req, &id) else {
+        return link_invalid(&pages, &view);
+    };
+    match privacy::export_own(&state.round, caller, id).await {
+        Ok(document) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header(("Referrer-Policy", "no-referrer"))
+            .insert_header((
+                "Content-Disposition",
+                "attachment; filename=\"jane-seats-personal-data.json\"",
+            ))
+            .json(document),
+        Err(e) => refused(&pages, &view, &e),
+    }
 }

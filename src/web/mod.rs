@@ -64,6 +64,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(mine::decline_step),
         )
         .route("/applications/{id}/decline", web::post().to(mine::decline))
+        .route("/applications/{id}/erase", web::get().to(mine::erase_step))
+        .route("/applications/{id}/erase", web::post().to(mine::erase))
+        .route(
+            "/applications/{id}/personal-data",
+            web::get().to(mine::personal_data),
+        )
         .route("/councils/{id}", web::get().to(public::council))
         .route("/privacy", web::get().to(public::privacy))
         .route("/accessibility", web::get().to(public::accessibility))

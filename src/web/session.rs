@@ -43,6 +43,13 @@ pub fn session_cookie(id: &ApplicationId, token: &str, secure: bool) -> Cookie<'
         .finish()
 }
 
+/// Ends the application's session (its data was erased: the credential opens nothing any more).
+pub fn ended_session(id: &ApplicationId, secure: bool) -> Cookie<'static> {
+    let mut cookie = session_cookie(id, "", secure);
+    cookie.make_removal();
+    cookie
+}
+
 /// The applicant, if the request carries a session for the application (the path limits the
 /// cookie to the application's pages; which application it opens is the workflow's check).
 pub fn applicant(req: &HttpRequest) -> Option<ApplicationCaller> {

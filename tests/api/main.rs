@@ -14,6 +14,7 @@ mod faults;
 mod mail;
 mod operations;
 mod pages;
+mod privacy;
 mod process;
 mod readme;
 mod reference;

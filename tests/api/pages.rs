@@ -19,6 +19,7 @@ db_tests!(
     a_double_submission_stores_one_application,
     the_receipts_link_opens_the_page_and_leaves_no_credential_behind,
     the_applicant_edits_and_withdraws_from_their_page,
+    the_applicant_downloads_and_erases_their_data_from_their_page,
     a_selected_applicant_confirms_from_the_outcome_emails_link,
     page_paths_answer_405_and_unknown_paths_a_page,
 );
@@ -759,4 +760,56 @@ async fn page_paths_answer_405_and_unknown_paths_a_page(app: TestApp) {
         .await
         .str("id");
     assert_eq!(browser.get(&format!("/calls/{draft}")).await.status, 404);
+}
+
+async fn the_applicant_downloads_and_erases_their_data_from_their_page(app: TestApp) {
+    let o = open_call(&app).await;
+    let mut browser = Browser::new(&app, "fi");
+    let (stored, _) = apply(
+        &mut browser,
+        &o.call,
+        &filled("0112038-9", "aija@example.org", "woman"),
+    )
+    .await;
+    let id = stored
+        .header("location")
+        .split('/')
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    let page = browser.get(&format!("/applications/{id}")).await;
+    assert!(page.body.contains("Lataa tietosi (JSON)"), "{}", page.body);
+    // The download: a JSON file of everything held, never cached, sent with no referrer.
+    let file = browser
+        .get(&format!("/applications/{id}/personal-data"))
+        .await;
+    assert_eq!(file.status, 200, "{}", file.body);
+    assert!(file.header("content-disposition").starts_with("attachment"));
+    assert_eq!(file.header("cache-control"), "no-store");
+    let document: serde_json::Value = serde_json::from_str(&file.body).unwrap();
+    assert_eq!(
+        document["applications"][0]["application"]["candidate"]["email"],
+        "aija@example.org"
+    );
+    // Erasing asks once more; a post without the form token does nothing.
+    let step = browser.get(&format!("/applications/{id}/erase")).await;
+    assert!(step.body.contains("Haluatko varmasti poistaa tietosi?"));
+    let forged = browser
+        .post(&format!("/applications/{id}/erase"), &[("form_token", "x")])
+        .await;
+    assert_eq!(forged.status, 403);
+    assert!(!app.columns_holding("aija@example.org").await.is_empty());
+    let token = step.input("form_token");
+    let done = browser
+        .post(
+            &format!("/applications/{id}/erase"),
+            &[("form_token", &token)],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("Tietosi on poistettu"));
+    assert!(app.columns_holding("aija@example.org").await.is_empty());
+    // The page is gone with the data.
+    let gone = browser.get(&format!("/applications/{id}")).await;
+    assert_ne!(gone.status, 200, "{}", gone.body);
 }

@@ -135,6 +135,26 @@ fn the_readme_walk_through_runs_as_written() {
         });
         rest = &rest[at + expected.len()..];
     }
+    // No log line names a person or carries a phone number or a full email address.
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(log.lines().count() > 10, "{log}");
+    for personal in [
+        "Äijä",
+        "Öhman",
+        "aija@example.org",
+        "Mäkinen",
+        "matti@example.org",
+        "765 4321",
+        "7654321",
+        "Sanna Sihteeri",
+        "sihteeri@liperi.example",
+        "Aino Arvioija",
+    ] {
+        assert!(
+            !log.contains(personal),
+            "{personal} in the server log:\n{log}"
+        );
+    }
     // The outcome messages were written where the README says.
     let outbox = dir.path().join("data/outbox");
     let messages = std::fs::read_dir(&outbox).map_or(0, |d| d.count());

@@ -50,7 +50,7 @@ fn business_id(n: u32) -> String {
     }
 }
 
-fn form(n: u32, theme: &str, gender: &str, preference: &str) -> Value {
+pub(crate) fn form(n: u32, theme: &str, gender: &str, preference: &str) -> Value {
     json!({
         "association": {"name": format!("Yhdistys {n} ry"), "business_id": business_id(n), "municipality_code": "426"},
         "theme": theme,
@@ -63,15 +63,15 @@ fn form(n: u32, theme: &str, gender: &str, preference: &str) -> Value {
     })
 }
 
-struct Round {
-    admin: String,
-    secretary: String,
-    member: String,
-    jane: String,
-    council: String,
+pub(crate) struct Round {
+    pub(crate) admin: String,
+    pub(crate) secretary: String,
+    pub(crate) member: String,
+    pub(crate) jane: String,
+    pub(crate) council: String,
 }
 
-async fn council(app: &TestApp) -> Round {
+pub(crate) async fn council(app: &TestApp) -> Round {
     let admin = app.admin().await;
     let jane = app.regional_council(&admin).await;
     let council = app
@@ -92,7 +92,7 @@ async fn council(app: &TestApp) -> Round {
 /// Publishes a call (over `themes`, or every theme of the plan), submits the forms, reviews them
 /// with the given score (1..5) each and starts the review. Returns the call id and, per form,
 /// (application id, edit token).
-async fn call_with(
+pub(crate) async fn call_with(
     app: &TestApp,
     round: &Round,
     themes: Option<&[&str]>,
@@ -683,7 +683,7 @@ async fn runs_are_repeatable_and_checked(app: TestApp) {
 /// A sports call of `n` men scored 5, 4, 3, ..., run without the balance rule and decided with
 /// `reserves` reserves: the first two sit (representative, deputy), the next `reserves` wait in
 /// order. Returns the call and, per applicant, (application id, edit token).
-async fn decided_sports_call(
+pub(crate) async fn decided_sports_call(
     app: &TestApp,
     round: &Round,
     n: u32,

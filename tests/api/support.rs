@@ -489,6 +489,53 @@ impl TestApp {
     }
 
     /// Rows in a table, read directly from the database.
+    /// Every `table.column` of the database whose text holds `needle` (any column, any table,
+    /// as the database stores it): for checking that erased personal data is nowhere.
+    pub async fn columns_holding(&self, needle: &str) -> Vec<String> {
+        #[derive(diesel::QueryableByName)]
+        struct Column {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            table_name: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            column_name: String,
+        }
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let columns = match self.backend {
+            Backend::Sqlite => {
+                "SELECT m.name AS table_name, p.name AS column_name \
+                 FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT) AS table_name, CAST(column_name AS TEXT) AS column_name \
+                 FROM information_schema.columns WHERE table_schema = 'public'"
+            }
+        };
+        let needle = needle.replace('\'', "''");
+        self.db
+            .run(move |conn| {
+                let mut found = Vec::new();
+                for c in diesel::sql_query(columns).load::<Column>(conn)? {
+                    let n = diesel::sql_query(format!(
+                        "SELECT COUNT(*) AS n FROM {} WHERE CAST({} AS TEXT) LIKE '%{needle}%'",
+                        c.table_name, c.column_name
+                    ))
+                    .get_result::<Count>(conn)?
+                    .n;
+                    if n > 0 {
+                        found.push(format!("{}.{}", c.table_name, c.column_name));
+                    }
+                }
+                Ok(found)
+            })
+            .await
+            .unwrap()
+    }
+
     pub async fn count(&self, table: &'static str) -> i64 {
         #[derive(diesel::QueryableByName)]
         struct Count {

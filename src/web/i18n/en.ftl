@@ -285,3 +285,14 @@ servererror-title = Something went wrong
 servererror-text = Try again in a moment. If it happens again, contact the person named in the call announcement.
 toomany-title = Too many attempts
 toomany-text = Wait a moment and then try again.
+
+mine-data-title = Your data
+mine-data-text = You can download everything stored about you as a file, or ask for it to be erased. The data of applications that are not selected is erased anyway at the latest 12 months after the decision.
+mine-data-download = Download your data (JSON)
+mine-data-erase = Erase your data
+mine-data-seated = You are a member of the council or have been offered a seat. Your data cannot be erased here, because leaving the seat is a decision of the council: contact its secretary.
+erase-title = Do you really want your data erased?
+erase-text = Your name, email address, phone number and motivation are erased for good, and so are the messages sent to you. If the call is still open, the application is also withdrawn. The erasure cannot be undone.
+erase-submit = Erase my data
+erased-title = Your data has been erased
+erased-text = The personal data of your application has been erased. The page of this application no longer opens.

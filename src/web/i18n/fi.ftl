@@ -286,3 +286,14 @@ servererror-title = Palvelussa tapahtui virhe
 servererror-text = Yritä hetken kuluttua uudelleen. Jos virhe toistuu, ota yhteyttä hakuilmoituksen yhteyshenkilöön.
 toomany-title = Liian monta yritystä
 toomany-text = Odota hetki ja yritä sitten uudelleen.
+
+mine-data-title = Tietosi
+mine-data-text = Voit ladata kaikki sinusta tallennetut tiedot tiedostona tai pyytää ne poistettavaksi. Valitsematta jääneiden hakemusten tiedot poistetaan muutenkin viimeistään 12 kuukauden kuluttua päätöksestä.
+mine-data-download = Lataa tietosi (JSON)
+mine-data-erase = Poista tietosi
+mine-data-seated = Olet neuvottelukunnan jäsen tai sinulle on tarjottu paikkaa. Tietojasi ei voi poistaa täältä, koska paikasta luopuminen on neuvottelukunnan päätös: ota yhteyttä sen sihteeriin.
+erase-title = Haluatko varmasti poistaa tietosi?
+erase-text = Nimesi, sähköpostiosoitteesi, puhelinnumerosi ja perustelusi poistetaan pysyvästi, samoin sinulle lähetetyt viestit. Jos haku on vielä auki, hakemus myös perutaan. Poistoa ei voi perua.
+erase-submit = Poista tietoni
+erased-title = Tietosi on poistettu
+erased-text = Hakemuksesi henkilötiedot on poistettu. Tämän hakemuksen sivu ei enää avaudu.

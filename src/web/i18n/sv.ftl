@@ -285,3 +285,14 @@ servererror-title = Ett fel uppstod i tjänsten
 servererror-text = Försök igen om en stund. Om felet upprepas, kontakta kontaktpersonen i ansökningsmeddelandet.
 toomany-title = För många försök
 toomany-text = Vänta en stund och försök sedan igen.
+
+mine-data-title = Dina uppgifter
+mine-data-text = Du kan ladda ner alla uppgifter som sparats om dig som en fil eller begära att de raderas. Uppgifterna i ansökningar som inte valts raderas i alla fall senast 12 månader efter beslutet.
+mine-data-download = Ladda ner dina uppgifter (JSON)
+mine-data-erase = Radera dina uppgifter
+mine-data-seated = Du är medlem i rådet eller har erbjudits en plats. Dina uppgifter kan inte raderas här, eftersom det är rådets beslut att lämna platsen: kontakta dess sekreterare.
+erase-title = Vill du verkligen radera dina uppgifter?
+erase-text = Ditt namn, din e-postadress, ditt telefonnummer och din motivering raderas permanent, liksom meddelandena som skickats till dig. Om ansökningsomgången ännu pågår återkallas också ansökan. Raderingen kan inte ångras.
+erase-submit = Radera mina uppgifter
+erased-title = Dina uppgifter har raderats
+erased-text = Personuppgifterna i din ansökan har raderats. Sidan för den här ansökan öppnas inte längre.
