@@ -22,7 +22,27 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     pub selection: SelectionConfig,
     pub accessibility: AccessibilityConfig,
+    pub auth: AuthConfig,
     pub log: LogConfig,
+}
+
+/// Staff bearer tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Days a staff token works after it is issued (1 to 3650), unless revoked first. Fixed when
+    /// the token is issued: changing it later leaves earlier tokens' expiry as it was.
+    pub token_ttl_days: u32,
+}
+
+impl AuthConfig {
+    /// When a token issued at `issued_at` stops working.
+    pub fn token_expires_at(
+        &self,
+        issued_at: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        issued_at + chrono::Duration::days(i64::from(self.token_ttl_days))
+    }
 }
 
 /// What the accessibility statement (Act 306/2019, 9 §) names: where to send feedback, the
@@ -183,6 +203,12 @@ impl Config {
             return Err((
                 "selection.search_node_limit",
                 "must be between 1 and 10000000".into(),
+            ));
+        }
+        if !(1..=3650).contains(&self.auth.token_ttl_days) {
+            return Err((
+                "auth.token_ttl_days",
+                "must be between 1 and 3650 days".into(),
             ));
         }
         if !(1..=64).contains(&self.selection.max_concurrent_runs) {
@@ -376,6 +402,45 @@ mod tests {
             let err = with(toml).unwrap_err().to_string();
             assert!(err.contains(key), "{toml}: {err}");
         }
+    }
+
+    #[test]
+    fn tokens_live_a_year_unless_configured_within_ten() {
+        let config = Config::defaults();
+        assert_eq!(config.auth.token_ttl_days, 365);
+        let issued: chrono::DateTime<chrono::Utc> = "2027-01-10T10:00:00.123456Z".parse().unwrap();
+        assert_eq!(
+            config.auth.token_expires_at(issued),
+            "2028-01-10T10:00:00.123456Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+        );
+        assert_eq!(
+            with("[auth]\ntoken_ttl_days = 1")
+                .unwrap()
+                .auth
+                .token_ttl_days,
+            1
+        );
+        assert_eq!(
+            with("[auth]\ntoken_ttl_days = 3650")
+                .unwrap()
+                .auth
+                .token_ttl_days,
+            3650
+        );
+        for bad in ["0", "3651", "-1", "\"forever\""] {
+            let err = with(&format!("[auth]\ntoken_ttl_days = {bad}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("auth.token_ttl_days"), "{bad}: {err}");
+        }
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("JANE_SEATS_AUTH__TOKEN_TTL_DAYS", "90");
+            let config = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(config.auth.token_ttl_days, 90);
+            Ok(())
+        });
     }
 
     #[test]
