@@ -23,6 +23,7 @@ pub struct Config {
     pub selection: SelectionConfig,
     pub accessibility: AccessibilityConfig,
     pub privacy: PrivacyConfig,
+    pub auth: AuthConfig,
     pub log: LogConfig,
 }
 
@@ -36,6 +37,25 @@ pub struct PrivacyConfig {
     /// Months after a term ends after which its members' personal data is erased; unset: kept.
     #[serde(default)]
     pub member_retention_months: Option<u32>,
+}
+
+/// Staff bearer tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Days a staff token works after it is issued (1 to 3650), unless revoked first. Fixed when
+    /// the token is issued: changing it later leaves earlier tokens' expiry as it was.
+    pub token_ttl_days: u32,
+}
+
+impl AuthConfig {
+    /// When a token issued at `issued_at` stops working.
+    pub fn token_expires_at(
+        &self,
+        issued_at: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        issued_at + chrono::Duration::days(i64::from(self.token_ttl_days))
+    }
 }
 
 /// What the accessibility statement (Act 306/2019, 9 §) names: where to send feedback, the
@@ -226,6 +246,12 @@ impl Config {
             return Err((
                 "server.max_concurrent_reports",
                 "must be between 1 and 64".into(),
+            ));
+        }
+        if !(1..=3650).contains(&self.auth.token_ttl_days) {
+            return Err((
+                "auth.token_ttl_days",
+                "must be between 1 and 3650 days".into(),
             ));
         }
         if !(1..=64).contains(&self.selection.max_concurrent_runs) {
@@ -425,6 +451,45 @@ mod tests {
             let err = with(toml).unwrap_err().to_string();
             assert!(err.contains(key), "{toml}: {err}");
         }
+    }
+
+    #[test]
+    fn tokens_live_a_year_unless_configured_within_ten() {
+        let config = Config::defaults();
+        assert_eq!(config.auth.token_ttl_days, 365);
+        let issued: chrono::DateTime<chrono::Utc> = "2027-01-10T10:00:00.123456Z".parse().unwrap();
+        assert_eq!(
+            config.auth.token_expires_at(issued),
+            "2028-01-10T10:00:00.123456Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+        );
+        assert_eq!(
+            with("[auth]\ntoken_ttl_days = 1")
+                .unwrap()
+                .auth
+                .token_ttl_days,
+            1
+        );
+        assert_eq!(
+            with("[auth]\ntoken_ttl_days = 3650")
+                .unwrap()
+                .auth
+                .token_ttl_days,
+            3650
+        );
+        for bad in ["0", "3651", "-1", "\"forever\""] {
+            let err = with(&format!("[auth]\ntoken_ttl_days = {bad}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("auth.token_ttl_days"), "{bad}: {err}");
+        }
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("JANE_SEATS_AUTH__TOKEN_TTL_DAYS", "90");
+            let config = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(config.auth.token_ttl_days, 90);
+            Ok(())
+        });
     }
 
     #[test]

@@ -81,9 +81,18 @@ fn create_admin(config: &Config, email: &str, name: &str) -> anyhow::Result<()> 
     let clock = SystemClock;
     let db = server::open_database(config, &clock)?;
     let mut conn = db.conn()?;
-    let (user, token) = store::users::ensure_admin(&mut conn, email, name, clock.now())?;
+    let now = clock.now();
+    let term = store::users::TokenTerm {
+        issued_at: now,
+        expires_at: config.auth.token_expires_at(now),
+    };
+    let (user, token) = store::users::ensure_admin(&mut conn, email, name, term)?;
     println!("admin {} <{}> (id {})", user.name, user.email, user.id);
-    println!("bearer token (shown once; store it now):");
+    println!(
+        "bearer token (shown once; store it now; it works until {}):",
+        term.expires_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
     println!("{token}");
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! What the benchmarks against the release binary share: a throw-away database per backend, the
 //! binary started on a free loopback port, and CPU and memory readings of a process.
 
-#![allow(dead_code)] // each bench uses its own part
+#![allow(dead_code, reason = "each bench uses its own part")]
 
 use std::process::{Child, Command};
 

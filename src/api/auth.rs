@@ -1,5 +1,7 @@
 //! The authenticated caller as an extractor. Staff send `Authorization: Bearer <token>`; the token
-//! is looked up by its digest. The caller types themselves are `round::access`'s.
+//! is looked up by its digest on every request, and works only if it is not revoked, not expired
+//! and its user not deactivated (else 401, the same answer for each). The caller types
+//! themselves are `round::access`'s.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -8,6 +10,7 @@ use futures_util::future::LocalBoxFuture;
 
 use super::AppState;
 use crate::error::AppError;
+use crate::round::access::UNKNOWN_TOKEN;
 pub use crate::round::access::{ApplicationCaller, Staff};
 use crate::store::users;
 use crate::tokens;
@@ -41,16 +44,17 @@ async fn resolve(req: &HttpRequest) -> Result<Option<Staff>, AppError> {
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
-    let user = state
+    // The clock of the workflows (a test's manual clock too), read for every request: nothing
+    // about a token is cached, so a revocation or deactivation holds from the next request.
+    let now = state.round.now();
+    let found = state
         .round
         .db
-        .run(move |conn| users::find_by_token(conn, &token))
+        .run(move |conn| users::find_by_token(conn, &token, now))
         .await?;
-    match user {
-        Some(user) => Ok(Some(Staff(user))),
-        None => Err(AppError::Unauthorized(
-            "the token is unknown or has been revoked".into(),
-        )),
+    match found {
+        Some((user, token_id)) => Ok(Some(Staff(user, token_id))),
+        None => Err(AppError::Unauthorized(UNKNOWN_TOKEN.into())),
     }
 }
 

@@ -55,7 +55,11 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A staff token from `create-admin` or `POST /users`"))
+                    .description(Some(
+                        "A staff token from `create-admin`, `POST /users` or `POST /users/{id}/tokens`. \
+It works for `auth.token_ttl_days` (default 365) after it is issued, until it is revoked \
+(`DELETE /users/me/tokens/{id}`) or its user is deactivated",
+                    ))
                     .build(),
             ),
         );
@@ -67,7 +71,8 @@ impl Modify for BearerAuth {
 #[response(content_type = "application/problem+json")]
 pub struct BadRequest(pub Problem);
 
-/// Missing, malformed or unknown bearer token.
+/// Missing or malformed bearer token, or one that does not work: unknown, expired, revoked, or of a
+/// deactivated user (one answer for all of them).
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Unauthorized(pub Problem);

@@ -45,8 +45,12 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 // staff
                 .service(users::create_user)
                 .service(users::me)
+                .service(users::my_tokens)
+                .service(users::revoke_my_token)
                 .service(users::list_users)
+                .service(users::get_user)
                 .service(users::issue_token)
+                .service(users::deactivate_user)
                 // councils and seats
                 .service(councils::create_council)
                 .service(councils::list_councils)

@@ -357,6 +357,7 @@ impl DbConn {
 pub enum LockableTable {
     Councils,
     Calls,
+    Users,
 }
 
 impl LockableTable {
@@ -364,6 +365,7 @@ impl LockableTable {
         match self {
             Self::Councils => "councils",
             Self::Calls => "calls",
+            Self::Users => "users",
         }
     }
 }

@@ -45,6 +45,8 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         language -> Text,
+        deactivated_at -> Nullable<Timestamp>,
+        deactivation_reason -> Nullable<Text>,
     }
 }
 
@@ -62,6 +64,8 @@ diesel::table! {
         token_hash -> Text,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        label -> Nullable<Text>,
     }
 }
 

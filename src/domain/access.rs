@@ -88,6 +88,25 @@ impl<C: PartialEq> Scope<C> {
             Role::Committee => false,
         }
     }
+
+    /// Whether this caller may deactivate a user with `role` and `councils` (someone other than
+    /// themselves; that is the caller's to check). The same people as `may_create_user`: an admin
+    /// anyone, a secretary committee members who work for their own councils only (a member
+    /// who also works for another council is an admin's to deactivate, since it drops them
+    /// from that council's committees too).
+    pub fn may_deactivate_user(&self, role: Role, councils: &[C]) -> bool {
+        self.may_create_user(role, councils)
+    }
+
+    /// Whether this caller may see a user with `councils` (someone other than themselves): an
+    /// admin anyone, a secretary the users of their councils, as they are listed to them.
+    pub fn may_see_user(&self, councils: &[C]) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Secretary => councils.iter().any(|c| self.councils.contains(c)),
+            Role::Committee => false,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -107,6 +126,28 @@ mod tests {
         assert!(scope(Role::Secretary, &[1]).manages(&1));
         assert!(!scope(Role::Secretary, &[1]).manages(&2));
         assert!(!scope(Role::Committee, &[1]).manages(&1));
+    }
+
+    #[test]
+    fn who_deactivates_and_sees_whom() {
+        let admin = scope(Role::Admin, &[]);
+        let secretary = scope(Role::Secretary, &[1, 2]);
+        let committee = scope(Role::Committee, &[1]);
+        for role in [Role::Admin, Role::Secretary, Role::Committee] {
+            assert!(admin.may_deactivate_user(role, &[3]));
+            assert!(!committee.may_deactivate_user(role, &[1]));
+        }
+        assert!(secretary.may_deactivate_user(Role::Committee, &[1]));
+        assert!(secretary.may_deactivate_user(Role::Committee, &[1, 2]));
+        assert!(!secretary.may_deactivate_user(Role::Committee, &[1, 3]));
+        assert!(!secretary.may_deactivate_user(Role::Committee, &[3]));
+        assert!(!secretary.may_deactivate_user(Role::Secretary, &[1]));
+        assert!(!secretary.may_deactivate_user(Role::Admin, &[]));
+        assert!(admin.may_see_user(&[]));
+        assert!(secretary.may_see_user(&[3, 2]));
+        assert!(!secretary.may_see_user(&[3]));
+        assert!(!secretary.may_see_user(&[]));
+        assert!(!committee.may_see_user(&[1]));
     }
 
     #[test]

@@ -8,19 +8,28 @@
 use crate::db::{DbConn, LockableTable};
 use crate::domain::access::{CallRole, CallVisibility, Scope, call_visibility};
 use crate::error::AppError;
-use crate::ids::{ApplicationId, CallId, CouncilId, UserId};
+use crate::ids::{ApplicationId, CallId, CouncilId, TokenId, UserId};
 use crate::store::audit::Actor;
 use crate::store::calls::{self as calls_store, Call};
 use crate::store::review as review_store;
 use crate::store::users::User;
 
-/// A signed-in staff member.
+/// The one answer to a bearer token that does not work, whatever the reason (unknown, expired,
+/// revoked, or its user deactivated): a client learns nothing about which it was.
+pub const UNKNOWN_TOKEN: &str = "the token is unknown, expired or revoked";
+
+/// A signed-in staff member, and the token this request came with.
 #[derive(Debug, Clone)]
-pub struct Staff(pub User);
+pub struct Staff(pub User, pub TokenId);
 
 impl Staff {
     pub fn id(&self) -> &UserId {
         &self.0.id
+    }
+
+    /// The token the caller signed in with.
+    pub fn token_id(&self) -> &TokenId {
+        &self.1
     }
 
     pub fn scope(&self) -> Scope<CouncilId> {

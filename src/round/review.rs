@@ -71,6 +71,11 @@ fn check_committee(conn: &mut DbConn, call: &Call, user_ids: &[UserId]) -> Resul
                     "not_council_staff",
                     "is not a committee member or secretary of the call's council",
                 )),
+            Some(u) if u.deactivated_at.is_some() => errors.push(FieldError::new(
+                field,
+                "deactivated",
+                "has been deactivated and no longer reviews",
+            )),
             Some(_) if user_ids[..i].contains(user_id) => {
                 errors.push(FieldError::new(field, "unique", "is listed twice"))
             }
@@ -85,7 +90,8 @@ fn check_committee(conn: &mut DbConn, call: &Call, user_ids: &[UserId]) -> Resul
 }
 
 /// Names the call's selection committee (an admin, or a secretary of the council). Members must
-/// be staff of the call's council; a member who has already reviewed cannot be removed (409).
+/// be staff of the call's council, not deactivated; a member who has already reviewed cannot be
+/// removed (409).
 pub async fn set_committee(
     round: &Round,
     staff: Staff,
@@ -96,6 +102,9 @@ pub async fn set_committee(
     round
         .db
         .write(move |conn| {
+            // The members' rows before the call's, as a deactivation takes them: a member being
+            // deactivated meanwhile is either seen deactivated here, or sees this committee.
+            users::lock(conn, &body.user_ids.iter().collect::<Vec<_>>())?;
             let call = access::call_for_change(conn, &id, Some(&staff))?.managed()?;
             if call.phase == CallPhase::Decided {
                 return Err(AppError::Conflict(

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::{committee_members, conflicts, reviews, users};
+use crate::db::schema::{calls, committee_members, conflicts, reviews, users};
 use crate::db::{DbConn, from_db_time, from_json_text, to_db_time, to_json_text, unless_duplicate};
+use crate::domain::call::CallPhase;
 use crate::error::AppError;
 use crate::ids::{ApplicationId, CallId, ConflictId, ReviewId, UserId};
 
@@ -30,6 +31,31 @@ pub fn is_member(conn: &mut DbConn, call: &CallId, user: &UserId) -> Result<bool
         .count()
         .get_result(conn)?;
     Ok(n > 0)
+}
+
+/// The calls not yet decided on whose committee the user sits, by id.
+pub fn undecided_calls_of_member(
+    conn: &mut DbConn,
+    user: &UserId,
+) -> Result<Vec<CallId>, AppError> {
+    Ok(committee_members::table
+        .inner_join(calls::table)
+        .select(calls::id)
+        .filter(committee_members::user_id.eq(user))
+        .filter(calls::phase.ne(CallPhase::Decided.as_str()))
+        .order(calls::id)
+        .load(conn)?)
+}
+
+/// Takes the user off the call's committee (their reviews stay stored).
+pub fn remove_member(conn: &mut DbConn, call: &CallId, user: &UserId) -> Result<(), AppError> {
+    diesel::delete(
+        committee_members::table
+            .filter(committee_members::call_id.eq(call))
+            .filter(committee_members::user_id.eq(user)),
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Makes `members` the call's committee.

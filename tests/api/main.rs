@@ -21,4 +21,5 @@ mod reference;
 mod review;
 mod schema;
 mod selection;
+mod staff;
 mod users;

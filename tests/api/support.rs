@@ -273,6 +273,9 @@ pub fn test_config(database_url: &str) -> Config {
     config.mail.poll_interval_ms = 20;
     // Tests that are about rate limits turn them on.
     config.rate_limit.applications_per_minute = 0;
+    // Tests move the clock years ahead with the tokens they made at the start (a round in 2027,
+    // the next in 2028); the tests of token expiry set a short lifetime of their own.
+    config.auth.token_ttl_days = 3650;
     config
 }
 
@@ -391,8 +394,12 @@ impl TestApp {
     pub async fn admin(&self) -> String {
         let email = format!("admin-{}@example.org", uuid::Uuid::now_v7().simple());
         let now = self.clock.now();
+        let term = jane_seats::store::users::TokenTerm {
+            issued_at: now,
+            expires_at: self.config.auth.token_expires_at(now),
+        };
         self.db
-            .run(move |conn| jane_seats::store::users::ensure_admin(conn, &email, "Admin", now))
+            .run(move |conn| jane_seats::store::users::ensure_admin(conn, &email, "Admin", term))
             .await
             .unwrap()
             .1
