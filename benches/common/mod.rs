@@ -3,6 +3,7 @@
 
 #![allow(dead_code, reason = "each bench uses its own part")]
 
+use std::fmt::Write as _;
 use std::process::{Child, Command};
 
 use diesel::{Connection, RunQueryDsl};
@@ -159,10 +160,10 @@ pub fn largest_mappings(pid: &str, n: usize) -> String {
         }
     }
     let count = mappings.len();
-    mappings.sort_by(|a, b| b.0.cmp(&a.0));
+    mappings.sort_by_key(|m| std::cmp::Reverse(m.0));
     let mut out = format!("{count} mappings; the largest by RSS (KiB, size KiB, name):\n");
     for (rss, size, name) in mappings.into_iter().take(n) {
-        out.push_str(&format!("{rss:>8} {size:>8} {name}\n"));
+        let _ = writeln!(out, "{rss:>8} {size:>8} {name}");
     }
     out
 }

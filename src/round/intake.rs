@@ -265,8 +265,8 @@ pub async fn submit(
                     write_submission(conn, prepared, now)
                 })?;
                 if !created.replayed {
-                    let id = created.value.application.id.clone();
-                    idempotency::mark_subject(conn, &once, id.as_str())?;
+                    let id = created.value.application.id.as_str();
+                    idempotency::mark_subject(conn, &once, id)?;
                 }
                 Ok(created)
             })

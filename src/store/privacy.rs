@@ -493,21 +493,24 @@ pub fn messages_to(conn: &mut DbConn, email: &str) -> Result<Vec<serde_json::Val
     Ok(rows.into_iter().map(MessageCopy::into_json).collect())
 }
 
+/// A seat holding as stored: seat, status, source, offered, respond by, answered, ended, why.
+type HoldingRow = (
+    String,
+    String,
+    String,
+    NaiveDateTime,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    Option<String>,
+);
+
 /// An application's seat history: every offer of a seat, with how it ended.
 pub fn holdings_of(
     conn: &mut DbConn,
     application: &ApplicationId,
 ) -> Result<Vec<serde_json::Value>, AppError> {
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        NaiveDateTime,
-        NaiveDateTime,
-        Option<NaiveDateTime>,
-        Option<NaiveDateTime>,
-        Option<String>,
-    )> = seat_holders::table
+    let rows: Vec<HoldingRow> = seat_holders::table
         .select((
             seat_holders::seat_id,
             seat_holders::status,
