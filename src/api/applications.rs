@@ -11,8 +11,9 @@ use super::AppState;
 use super::auth::{ApplicationCaller, Staff};
 use super::extract::{Form, Query, RawJson, page_request};
 use super::idempotency::{self, IdempotencyKey};
-use crate::domain::application::{ApplicationStatus, RolePreference};
+use crate::domain::application::{ApplicationStatus, Gender, RolePreference};
 use crate::domain::call::CallStatus;
+use crate::domain::localized::Language;
 use crate::domain::theme::ThemeArea;
 use crate::error::AppError;
 use crate::ids::{ApplicationId, CallId};
@@ -20,13 +21,40 @@ use crate::round::intake::{self, Precondition, Submitted};
 pub use crate::round::intake::{
     ApplicationForm, AssociationInput, CandidateInput, Commitments, ConsentInput,
 };
-use crate::store::applications::Application;
+use crate::store::applications::{Application, Candidate};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsentView {
     pub privacy_notice_version: String,
     pub accepted: bool,
     pub accepted_at: DateTime<Utc>,
+}
+
+/// The candidate as stored: what they gave (the phone in E.164), or empty texts once their
+/// personal data is erased (`POST /applications/{id}/erase`; the motivation is then empty too).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateView {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: String,
+    pub municipality_code: String,
+    pub gender: Gender,
+    pub language: Language,
+}
+
+impl From<&Candidate> for CandidateView {
+    fn from(c: &Candidate) -> Self {
+        Self {
+            first_name: c.first_name.clone(),
+            last_name: c.last_name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            municipality_code: c.municipality_code.clone(),
+            gender: c.gender,
+            language: c.language,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,7 +65,7 @@ pub struct ApplicationView {
     pub theme: ThemeArea,
     pub role_preference: RolePreference,
     pub association: AssociationInput,
-    pub candidate: CandidateInput,
+    pub candidate: CandidateView,
     pub motivation: String,
     pub commitments: Commitments,
     pub consent: ConsentView,
@@ -57,7 +85,7 @@ impl From<&Application> for ApplicationView {
             theme: a.theme,
             role_preference: a.role_preference,
             association: intake::association_input(&a.association),
-            candidate: intake::candidate_input(&a.candidate),
+            candidate: CandidateView::from(&a.candidate),
             motivation: a.motivation.clone(),
             // Applications exist only with both commitments given.
             commitments: Commitments {

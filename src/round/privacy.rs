@@ -249,6 +249,14 @@ fn applications_of(
 /// `GET /people/export?email=`: everything held about an email address, within the caller's
 /// councils (every council for an admin).
 pub async fn export_person(round: &Round, staff: Staff, email: String) -> Result<Value, AppError> {
+    // As the query's schema says (and the erasure's body): 3 to 254 characters.
+    if !(3..=254).contains(&email.chars().count()) {
+        return Err(AppError::invalid(
+            "email",
+            "length",
+            "must be 3 to 254 characters",
+        ));
+    }
     let now = round.now();
     round
         .db

@@ -414,7 +414,8 @@ pub fn applications_by_email(
     Ok(found)
 }
 
-#[derive(Queryable)]
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = notifications)]
 struct MessageCopy {
     id: String,
     kind: String,
@@ -438,30 +439,6 @@ impl MessageCopy {
     }
 }
 
-type MessageColumns = (
-    notifications::id,
-    notifications::kind,
-    notifications::language,
-    notifications::recipient,
-    notifications::subject,
-    notifications::body_text,
-    notifications::status,
-    notifications::created_at,
-    notifications::sent_at,
-);
-
-const MESSAGE_COLUMNS: MessageColumns = (
-    notifications::id,
-    notifications::kind,
-    notifications::language,
-    notifications::recipient,
-    notifications::subject,
-    notifications::body_text,
-    notifications::status,
-    notifications::created_at,
-    notifications::sent_at,
-);
-
 /// The messages about an application, and to its address, oldest first.
 pub fn messages_of(
     conn: &mut DbConn,
@@ -469,7 +446,7 @@ pub fn messages_of(
     email: &str,
 ) -> Result<Vec<serde_json::Value>, AppError> {
     let rows: Vec<MessageCopy> = notifications::table
-        .select(MESSAGE_COLUMNS)
+        .select(MessageCopy::as_select())
         .filter(
             notifications::application_id
                 .eq(application.as_str())
@@ -485,7 +462,7 @@ pub fn messages_of(
 /// The messages to an address that belong to no application (staff invitations and the like).
 pub fn messages_to(conn: &mut DbConn, email: &str) -> Result<Vec<serde_json::Value>, AppError> {
     let rows: Vec<MessageCopy> = notifications::table
-        .select(MESSAGE_COLUMNS)
+        .select(MessageCopy::as_select())
         .filter(notifications::recipient.eq(email))
         .filter(notifications::application_id.is_null())
         .order(notifications::id)
