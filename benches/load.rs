@@ -97,7 +97,7 @@ struct LoadResult {
 /// What the clients of a phase do, each in a loop.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// `POST /api/v1/calls/{id}/applications`, JSON (201).
+    /// `POST /api/v1/calls/{id}/applications`, JSON with an `Idempotency-Key` (201).
     Json,
     /// `POST /calls/{id}/apply`, the page's form as a browser posts it: urlencoded, with the form
     /// token in its cookie and field, an idempotency key, fetch metadata (303 to the receipt).
@@ -196,7 +196,17 @@ async fn drive(
                     }
                     n += 1;
                     let result = match mode {
-                        Mode::Json => client.post(&target).send_json(&application(id, n)).await,
+                        // With an idempotency key, as the form always sends one.
+                        Mode::Json => {
+                            client
+                                .post(&target)
+                                .insert_header((
+                                    "Idempotency-Key",
+                                    format!("load-json-{id}-{n}-{}", std::process::id()),
+                                ))
+                                .send_json(&application(id, n))
+                                .await
+                        }
                         Mode::Form => {
                             client
                                 .post(&target)
@@ -215,8 +225,19 @@ async fn drive(
                     };
                     let ok = match result {
                         Ok(mut res) => {
-                            let _ = res.body().limit(1 << 20).await;
-                            res.status().as_u16() == expected
+                            let body = res.body().limit(1 << 20).await.unwrap_or_default();
+                            let ok = res.status().as_u16() == expected;
+                            if !ok && id == 0 && n == 1 {
+                                eprintln!(
+                                    "unexpected {} from {target}: {}",
+                                    res.status(),
+                                    String::from_utf8_lossy(&body)
+                                        .chars()
+                                        .take(600)
+                                        .collect::<String>()
+                                );
+                            }
+                            ok
                         }
                         Err(_) => false,
                     };
@@ -284,7 +305,11 @@ fn load(db: &Database, options: &Options) -> Vec<LoadResult> {
     let base = format!("http://127.0.0.1:{port}/api/v1");
     let server_pid = server.0.id().to_string();
     actix_web::rt::System::new().block_on(async move {
-        let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+        // Redirects not followed: a stored form answers 303 to its receipt, as a browser sees it.
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .disable_redirects()
+            .finish();
         for _ in 0..200 {
             if client.get(format!("http://127.0.0.1:{port}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
                 break;
