@@ -213,6 +213,17 @@ fn association_names(input: &Input) -> BTreeMap<&str, &str> {
         .collect()
 }
 
+/// The council's roles as large as the run saw them: the call's seats and the seated members'.
+fn role_sizes(input: &Input) -> rules::RoleSizes {
+    rules::RoleSizes::of(
+        input
+            .seats
+            .iter()
+            .map(|s| s.role)
+            .chain(input.seated.iter().map(|(_, role)| *role)),
+    )
+}
+
 /// A decided composition that does not meet the Equality Act's balance (whatever the run's own
 /// rules were) must state the special reason and the measures taken; 422 naming
 /// `quota_exception` otherwise.
@@ -222,7 +233,7 @@ fn require_quota_exception(
     given: Option<&QuotaException>,
 ) -> Result<(), AppError> {
     let members = composition(input, &mut decided.iter());
-    let breaches = rules::breaches(&members, Rules::EQUALITY_ACT);
+    let breaches = rules::breaches_sized(&members, Rules::EQUALITY_ACT, Some(role_sizes(input)));
     if breaches.is_empty() || given.is_some() {
         return Ok(());
     }
@@ -259,9 +270,10 @@ fn rule_violations(
     );
     let decided = composition(input, &mut decided.iter());
     let names = association_names(input);
+    let sizes = Some(role_sizes(input));
     rules::added_breaches(
-        &rules::breaches(&by_run, rules),
-        rules::breaches(&decided, rules),
+        &rules::breaches_sized(&by_run, rules, sizes),
+        rules::breaches_sized(&decided, rules, sizes),
     )
     .iter()
     .map(|breach| RuleViolation {

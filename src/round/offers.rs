@@ -99,6 +99,7 @@ fn offer_vacant(
 ) -> Result<Option<ApplicationId>, AppError> {
     let rules = rules_of_call(conn, &call.id)?;
     let all_seats = seats::of_council(conn, &call.council_id)?;
+    let sizes = rules::RoleSizes::of(all_seats.iter().map(|s| s.role));
     let after_apps = composition(conn, call, &all_seats)?;
     let after: Vec<Member<'_>> = after_apps.iter().map(|(a, r)| member_of(a, *r)).collect();
     let before: Vec<Member<'_>> = before.iter().map(|(a, r)| member_of(a, *r)).collect();
@@ -110,7 +111,13 @@ fn offer_vacant(
         let reserve = applications_store::find(conn, &reserve_id)?
             .ok_or_else(|| AppError::not_found("application"))?;
         if !allows(reserve.role_preference, seat.role)
-            || !rules::keeps_rules(&before, &after, member_of(&reserve, seat.role), rules)
+            || !rules::keeps_rules_sized(
+                &before,
+                &after,
+                member_of(&reserve, seat.role),
+                rules,
+                Some(sizes),
+            )
         {
             continue;
         }

@@ -113,13 +113,14 @@ impl Share {
         f64::from(self.0) / 100.0
     }
 
-    /// Whether `part` of `whole` meets the share. A whole that no split gives each side the
-    /// share (1 or 3 at 40 %) meets it with its most balanced split, ⌊whole/2⌋ each way: the
-    /// Equality Ombudsman reads the 40 % rule for a body of three as "at least one woman and one
-    /// man" (TAS/426/2010). Every other whole has a strict split, ⌈p·whole/100⌉ ≤ ⌊whole/2⌋, so
-    /// there the second test adds nothing and the strict share stands.
-    pub fn met_by(self, part: u32, whole: u32) -> bool {
-        part * 100 >= self.0 * whole || part >= whole / 2
+    /// Whether `part` of the `whole` women and men holding a role of `size` seats meets the share.
+    /// A role whose size no split gives each side the share (1 or 3 seats at 40 %) meets it with
+    /// its most balanced split, ⌊whole/2⌋ each way: the Equality Ombudsman reads the 40 % rule for
+    /// a body of three as "at least one woman and one man" (TAS/426/2010). A larger role keeps the
+    /// strict share, however few of its holders said they are a woman or a man. (Where a strict
+    /// split exists, ⌈p·whole/100⌉ ≤ ⌊whole/2⌋, so the second test adds nothing there anyway.)
+    pub fn met_by(self, part: u32, whole: u32, size: u32) -> bool {
+        part * 100 >= self.0 * whole || (!self.splits_strictly(size) && part >= whole / 2)
     }
 
     /// Whether some split of `whole` gives each side at least the share.
@@ -399,13 +400,15 @@ fn balance_rows(share: Option<Share>, groups: &[SeatGroup], seated: Balance) -> 
 /// The balance rule as linear cases, one of which an assignment must keep: per role with seats
 /// in the call, the strict rows (`balance_rows`), or for each whole `e` that has no strict split
 /// (`Share::splits_strictly`), exactly `e` women and men holding the role with at least ⌊e/2⌋ of
-/// each. The strict rows admit no such whole, so the cases do not overlap, and together they
-/// are `Share::met_by`, which is not linear. With both roles the cases are their product: at
-/// 40 % three per role (strict, 1, 3), nine in all.
+/// each; the latter only for a role whose size (its seats in the call and the seated members')
+/// has no strict split. The strict rows admit no such whole, so the cases do not overlap, and
+/// together they are `Share::met_by`, which is not linear. With both roles of such a size the
+/// cases are their product: at 40 % three per role (strict, 1, 3), nine in all.
 fn balance_cases(
     share: Option<Share>,
     groups: &[SeatGroup],
     seated: Balance,
+    sizes: [u32; 2],
 ) -> Vec<Vec<search::Row>> {
     let strict = balance_rows(share, groups, seated);
     let Some(share) = share.filter(|s| s.percent() > 0) else {
@@ -433,6 +436,14 @@ fn balance_cases(
         };
         let mut options: Vec<Vec<search::Row>> =
             vec![strict.iter().filter(|x| x.role == r).copied().collect()];
+        if share.splits_strictly(sizes[r as usize]) {
+            // A role of a size with a strict split keeps the strict share: no small cases.
+            cases = cases
+                .iter()
+                .map(|case| case.iter().chain(&options[0]).copied().collect())
+                .collect();
+            continue;
+        }
         for whole in (women + men).max(1)..=women + men + seats {
             if share.splits_strictly(whole) {
                 continue;
@@ -586,14 +597,23 @@ fn prepare(instance: &Instance<'_>) -> Result<Prepared, SelectionError> {
         }),
         tiers: [representative_tier, deputy_tier],
         rows: Vec::new(),
+        role_sizes: [0; 2],
         seated: [
             [seated.women[0], seated.men[0]],
             [seated.women[1], seated.men[1]],
         ],
     };
-    let cases = balance_cases(rules.min_share, instance.groups, seated);
+    let mut role_sizes = [0u32; 2];
+    for g in instance.groups {
+        role_sizes[role_index(g.role) as usize] += g.seats;
+    }
+    for m in instance.seated {
+        role_sizes[role_index(m.role) as usize] += 1;
+    }
+    let cases = balance_cases(rules.min_share, instance.groups, seated, role_sizes);
     let problem = search::Problem {
         rows: cases[0].clone(),
+        role_sizes,
         ..problem
     };
     Ok(Prepared {
@@ -604,11 +624,13 @@ fn prepare(instance: &Instance<'_>) -> Result<Prepared, SelectionError> {
     })
 }
 
-/// Counts of holders by role and how the balance rule counts them.
+/// Counts of holders by role and how the balance rule counts them, with the role's size (its
+/// seats, or its holders for a composition), which says whether the small-group reading applies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Balance {
     women: [u32; 2],
     men: [u32; 2],
+    sizes: [u32; 2],
 }
 
 impl Balance {
@@ -617,6 +639,7 @@ impl Balance {
         let mut b = Balance {
             women: [problem.seated[0][0], problem.seated[1][0]],
             men: [problem.seated[0][1], problem.seated[1][1]],
+            sizes: problem.role_sizes,
         };
         for &(app, role) in picks {
             b.add(problem.apps[app as usize].counted, role, 1);
@@ -638,8 +661,8 @@ impl Balance {
     fn meets_role(&self, share: Option<Share>, role: u8) -> bool {
         let Some(share) = share else { return true };
         let r = role as usize;
-        let whole = self.women[r] + self.men[r];
-        share.met_by(self.women[r], whole) && share.met_by(self.men[r], whole)
+        let (whole, size) = (self.women[r] + self.men[r], self.sizes[r]);
+        share.met_by(self.women[r], whole, size) && share.met_by(self.men[r], whole, size)
     }
 }
 
@@ -1197,6 +1220,32 @@ impl Breach<'_> {
 /// Every breach of the rules in a composition: associations and municipalities in key order,
 /// then the balance per role.
 pub fn breaches<'a>(members: &[Member<'a>], rules: Rules) -> Vec<Breach<'a>> {
+    breaches_sized(members, rules, None)
+}
+
+/// Seats per role (representatives, deputies): how large each role of a council is, which says
+/// whether the balance rule's small-group reading applies to it (`Share::met_by`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoleSizes(pub [u32; 2]);
+
+impl RoleSizes {
+    /// The sizes of the roles of these seats.
+    pub fn of(roles: impl IntoIterator<Item = SeatRole>) -> Self {
+        let mut sizes = [0; 2];
+        for role in roles {
+            sizes[role_index(role) as usize] += 1;
+        }
+        Self(sizes)
+    }
+}
+
+/// As `breaches`, with the roles' sizes given (the council's seats); without them a role is as
+/// large as its holders in `members`.
+pub fn breaches_sized<'a>(
+    members: &[Member<'a>],
+    rules: Rules,
+    sizes: Option<RoleSizes>,
+) -> Vec<Breach<'a>> {
     let mut per_association: BTreeMap<&str, u32> = BTreeMap::new();
     let mut per_municipality: BTreeMap<&str, u32> = BTreeMap::new();
     let mut balance = Balance::default();
@@ -1204,6 +1253,10 @@ pub fn breaches<'a>(members: &[Member<'a>], rules: Rules) -> Vec<Breach<'a>> {
         *per_association.entry(m.association).or_default() += 1;
         *per_municipality.entry(m.municipality).or_default() += 1;
         balance.add(counted(m.gender), role_index(m.role), 1);
+        balance.sizes[role_index(m.role) as usize] += 1;
+    }
+    if let Some(RoleSizes(sizes)) = sizes {
+        balance.sizes = sizes;
     }
     let limit = rules.max_seats_per_association;
     let mut found: Vec<Breach<'a>> = per_association
@@ -1231,7 +1284,7 @@ pub fn breaches<'a>(members: &[Member<'a>], rules: Rules) -> Vec<Breach<'a>> {
                 (Gender::Woman, balance.women[r]),
                 (Gender::Man, balance.men[r]),
             ] {
-                if !share.met_by(part, whole) {
+                if !share.met_by(part, whole, balance.sizes[r]) {
                     found.push(Breach::Balance {
                         role,
                         gender,
@@ -1278,8 +1331,19 @@ pub fn keeps_rules(
     joining: Member<'_>,
     rules: Rules,
 ) -> bool {
-    let already = breaches(before, rules);
+    keeps_rules_sized(before, after_without, joining, rules, None)
+}
+
+/// As `keeps_rules`, with the roles' sizes given (the council's seats).
+pub fn keeps_rules_sized(
+    before: &[Member<'_>],
+    after_without: &[Member<'_>],
+    joining: Member<'_>,
+    rules: Rules,
+    sizes: Option<RoleSizes>,
+) -> bool {
+    let already = breaches_sized(before, rules, sizes);
     let mut after = after_without.to_vec();
     after.push(joining);
-    added_breaches(&already, breaches(&after, rules)).is_empty()
+    added_breaches(&already, breaches_sized(&after, rules, sizes)).is_empty()
 }

@@ -75,6 +75,9 @@ pub(super) struct Problem {
     pub rows: Vec<Row>,
     /// Women and men among the seated members, per role: the rows already count them.
     pub seated: [[u32; 2]; 2],
+    /// Seats per role, the seated members' included: whether a role is small enough for the
+    /// balance rule's most balanced split (`Share::met_by`).
+    pub role_sizes: [u32; 2],
 }
 
 /// An application in a role.
@@ -1283,6 +1286,7 @@ mod tests {
             tiers: [1 << 20, 1 << 10],
             rows: Vec::new(),
             seated: [[0; 2]; 2],
+            role_sizes: [0; 2],
         }
     }
 
@@ -1519,6 +1523,7 @@ mod tests {
                 tiers: [1 << 12, 1 << 8],
                 rows: Vec::new(),
                 seated: [[0; 2]; 2],
+            role_sizes: [0; 2],
             };
             let (rows, prices): (Vec<Row>, Vec<i128>) = rows
                 .iter()

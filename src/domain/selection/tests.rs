@@ -106,7 +106,14 @@ fn keeps_rules(instance: &Instance<'_>, assignment: &[Option<SeatRole>]) -> bool
                 of(Gender::Woman) + seated(Gender::Woman),
                 of(Gender::Man) + seated(Gender::Man),
             );
-            if !share.met_by(w, w + m) || !share.met_by(m, w + m) {
+            let size = instance
+                .groups
+                .iter()
+                .filter(|g| g.role == role)
+                .map(|g| g.seats)
+                .sum::<u32>()
+                + instance.seated.iter().filter(|s| s.role == role).count() as u32;
+            if !share.met_by(w, w + m, size) || !share.met_by(m, w + m, size) {
                 return false;
             }
         }
@@ -506,11 +513,10 @@ proptest! {
 
 /// Four themes of one representative and one deputy; women for the children's and the culture
 /// representative seats only (score 4), a woman (5) for pensioners and a man (5) for sports,
-/// either role. Four representatives would be three women and a man (a quarter men, under
-/// 40 %); three are a most balanced split only with the man among them, and the deputy seat
-/// then left to the pensioners' woman is a whole of one: three representatives (the children's
-/// and culture women, the sports man) and one deputy. The search needs more than one node to
-/// prove it.
+/// either role. Four seats per role have a strict 40 % split, so the small-group reading does not
+/// apply: three or four representatives would need two men, and one deputy alone is all one
+/// gender. Two representatives, the pensioners' woman and the sports man, and no deputy. The
+/// search needs more than one node to prove it.
 fn themes_with_a_binding_balance() -> (Vec<SeatGroup>, Vec<Candidate>) {
     let groups = groups(&[
         (ThemeArea::ChildrenFamiliesYouth, 1, 1),
@@ -564,13 +570,11 @@ fn a_search_cut_short_says_so_and_keeps_the_rules() {
         full.objective.search_nodes > 1,
         "the instance no longer needs branching; the limited run below then tests nothing"
     );
-    assert_eq!(full.groups[0].holders, vec![0]); // children, representative
-    assert_eq!(full.groups[3].holders, vec![1]); // pensioners, deputy
+    assert_eq!(full.groups[2].holders, vec![1]); // pensioners, representative
     assert_eq!(full.groups[4].holders, vec![2]); // sports, representative
-    assert_eq!(full.groups[6].holders, vec![3]); // culture, representative
     assert_eq!(
         (full.objective.representatives, full.objective.deputies),
-        (3, 1)
+        (2, 0)
     );
 
     let limited = select(&Instance {
@@ -853,17 +857,21 @@ fn share_parsing() {
     assert_eq!(Share::from_fraction(0.333), None);
     assert_eq!(Share::from_fraction(0.6), None);
     assert_eq!(Share::from_fraction(-0.1), None);
-    assert!(Share(40).met_by(2, 5));
-    assert!(!Share(40).met_by(1, 5));
-    assert!(Share(40).met_by(0, 0));
-    // The most balanced split of a whole with no strict one (TAS/426/2010: of three, at least
-    // one woman and one man); a single seat may go either way.
-    assert!(Share(40).met_by(1, 3));
-    assert!(!Share(40).met_by(0, 3));
-    assert!(Share(40).met_by(0, 1));
-    assert!(!Share(40).met_by(1, 4));
-    assert!(Share(50).met_by(2, 5));
-    assert!(!Share(50).met_by(1, 5));
+    assert!(Share(40).met_by(2, 5, 5));
+    assert!(!Share(40).met_by(1, 5, 5));
+    assert!(Share(40).met_by(0, 0, 0));
+    // The most balanced split of a role of a size with no strict one (TAS/426/2010: of three,
+    // at least one woman and one man); a single seat may go either way.
+    assert!(Share(40).met_by(1, 3, 3));
+    assert!(!Share(40).met_by(0, 3, 3));
+    assert!(Share(40).met_by(0, 1, 1));
+    assert!(Share(40).met_by(0, 1, 3));
+    assert!(!Share(40).met_by(1, 4, 4));
+    assert!(Share(50).met_by(2, 5, 5));
+    assert!(!Share(50).met_by(1, 5, 5));
+    // A large role keeps the strict share, however few of its holders are counted.
+    assert!(!Share(40).met_by(1, 3, 16));
+    assert!(!Share(40).met_by(0, 1, 16));
     let exceptional = |p: u32| {
         (1..=12)
             .filter(|&n| !Share(p).splits_strictly(n))
@@ -877,7 +885,7 @@ fn share_parsing() {
         for whole in 0..=40 {
             if Share(p).splits_strictly(whole) {
                 for part in 0..=whole {
-                    assert_eq!(Share(p).met_by(part, whole), part * 100 >= p * whole);
+                    assert_eq!(Share(p).met_by(part, whole, whole), part * 100 >= p * whole);
                 }
             }
         }
@@ -932,9 +940,9 @@ fn rules_broken_counts_each_rule() {
         m("C", "426", Gender::Man, SeatRole::Representative),
         rules
     ));
-    // Gender not given counts neither way: the one man left is all of those counted, and one
-    // of one is the most balanced split a whole of one has.
-    assert!(super::keeps_rules(
+    // Gender not given counts neither way: the one man left would be all of those counted (of
+    // two holders, a size with a strict split).
+    assert!(!super::keeps_rules(
         &members,
         &without,
         m("C", "426", Gender::Undisclosed, SeatRole::Representative),
