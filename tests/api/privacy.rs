@@ -4,9 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::db_tests;
 use crate::selection::{Round, council, decided_sports_call, form};
+use crate::support::Backend;
 use crate::support::TestApp;
+use crate::{backend_tests, db_tests};
 use jane_seats::domain::access::Role;
 
 db_tests!(
@@ -14,6 +15,8 @@ db_tests!(
     staff_answer_a_persons_request_and_a_seated_member_is_kept,
     retention_erases_unsuccessful_applications_by_itself,
 );
+
+backend_tests!(members_are_kept_until_their_term_ends_plus_the_member_retention);
 
 const FIRST: &str = "Ainomaija";
 const LAST: &str = "Östersundberg";
@@ -389,4 +392,67 @@ async fn retention_erases_unsuccessful_applications_by_itself(app: TestApp) {
     );
     app.worker().housekeeping().await.unwrap();
     assert_eq!(named(&list().await, &apps[0].0), "Hakija1");
+}
+
+async fn members_are_kept_until_their_term_ends_plus_the_member_retention(backend: Backend) {
+    let app = TestApp::start_with(backend, |c| c.privacy.member_retention_months = Some(12)).await;
+    let round = council(&app).await;
+    let (call, apps) = decided_sports_call(&app, &round, 3, 1).await;
+    for (id, token) in &apps[..2] {
+        app.post(&format!("/api/v1/applications/{id}/confirm"))
+            .token(token)
+            .send()
+            .await
+            .assert_status(200);
+    }
+    let first_name = |id: String| {
+        let app = &app;
+        let secretary = round.secretary.clone();
+        async move {
+            let res = app
+                .get(&format!("/api/v1/applications/{id}"))
+                .token(&secretary)
+                .send()
+                .await;
+            res.assert_status(200);
+            res.json["candidate"]["first_name"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let coverage = || async {
+        let res = app
+            .get(&format!("/api/v1/councils/{}/coverage", round.jane))
+            .token(&round.secretary)
+            .send()
+            .await;
+        res.assert_status(200);
+        res.json
+    };
+    let before = coverage().await;
+    // Two years on, the term (to 31.3.2029) still runs: the members are kept, the one not
+    // selected (the reserve) is erased.
+    app.set_time("2029-03-01T12:00:00Z".parse().unwrap());
+    app.worker().housekeeping().await.unwrap();
+    assert_eq!(first_name(apps[0].0.clone()).await, "Hakija1");
+    assert_eq!(first_name(apps[2].0.clone()).await, "");
+    // A year after the term ended, the members' data goes too; the seats stay filled.
+    app.set_time("2030-04-02T12:00:00Z".parse().unwrap());
+    app.worker().housekeeping().await.unwrap();
+    assert_eq!(first_name(apps[0].0.clone()).await, "");
+    assert_eq!(first_name(apps[1].0.clone()).await, "");
+    assert_eq!(coverage().await, before);
+    assert!(app.columns_holding("h1@example.org").await.is_empty());
+    let members = app
+        .get(&format!("/api/v1/councils/{}/members", round.council))
+        .send()
+        .await;
+    assert_eq!(
+        members.json["items"].as_array().unwrap().len(),
+        2,
+        "{}",
+        members.json
+    );
+    let _ = call;
 }
