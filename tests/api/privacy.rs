@@ -14,6 +14,7 @@ db_tests!(
     an_applicant_reads_and_erases_their_own_data,
     staff_answer_a_persons_request_and_a_seated_member_is_kept,
     retention_erases_unsuccessful_applications_by_itself,
+    two_housekeepers_at_once_erase_each_application_once,
 );
 
 backend_tests!(members_are_kept_until_their_term_ends_plus_the_member_retention);
@@ -455,4 +456,50 @@ async fn members_are_kept_until_their_term_ends_plus_the_member_retention(backen
         members.json
     );
     let _ = call;
+}
+
+/// Two instances' housekeeping passes at the same moment (on PostgreSQL truly at once): each due
+/// application is erased by one of them, so the passes' audited counts add up to the due ones.
+async fn two_housekeepers_at_once_erase_each_application_once(app: TestApp) {
+    let round = council(&app).await;
+    let (_, apps) = decided_sports_call(&app, &round, 4, 1).await;
+    for (id, token) in &apps[..2] {
+        app.post(&format!("/api/v1/applications/{id}/confirm"))
+            .token(token)
+            .send()
+            .await
+            .assert_status(200);
+    }
+    app.set_time("2028-04-02T12:00:00Z".parse().unwrap());
+    let (first, second) = (app.worker(), app.worker());
+    let (a, b) = tokio::join!(first.housekeeping(), second.housekeeping());
+    a.unwrap();
+    b.unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Audited {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        after_json: String,
+    }
+    let passes: Vec<Audited> = app
+        .db
+        .run(|conn| {
+            use diesel::RunQueryDsl;
+            Ok(diesel::sql_query(
+                "SELECT after_json FROM audit_log WHERE action = 'privacy.retention'",
+            )
+            .load::<Audited>(conn)?)
+        })
+        .await
+        .unwrap();
+    let erased: u64 = passes
+        .iter()
+        .map(|p| {
+            serde_json::from_str::<Value>(&p.after_json).unwrap()["erased"]
+                .as_u64()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(erased, 2, "the reserve and the one not selected, once each");
+    assert!(app.columns_holding("h3@example.org").await.is_empty());
+    assert!(app.columns_holding("h4@example.org").await.is_empty());
 }
