@@ -82,10 +82,7 @@ fn create_admin(config: &Config, email: &str, name: &str) -> anyhow::Result<()> 
     let db = server::open_database(config, &clock)?;
     let mut conn = db.conn()?;
     let now = clock.now();
-    let term = store::users::TokenTerm {
-        issued_at: now,
-        expires_at: config.auth.token_expires_at(now),
-    };
+    let term = store::users::TokenTerm::from(now, &config.auth);
     let (user, token) = store::users::ensure_admin(&mut conn, email, name, term)?;
     println!("admin {} <{}> (id {})", user.name, user.email, user.id);
     println!(

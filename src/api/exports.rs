@@ -55,7 +55,8 @@ fn number(value: Option<f64>, delimiter: CsvDelimiter) -> String {
 fn csv_text(cell: &Cell, delimiter: CsvDelimiter) -> String {
     match cell {
         Cell::Text(text)
-            if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() =>
+            if text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+                && text.parse::<f64>().is_err() =>
         {
             format!("'{text}")
         }
@@ -342,7 +343,7 @@ pub async fn composition_csv(
     query: Query<CsvQuery>,
 ) -> Result<HttpResponse, AppError> {
     let delimiter = query.0.delimiter.unwrap_or(CsvDelimiter::Comma);
-    // One of `server.max_concurrent_reports`: the whole call is in memory until the file is.
+    // One of `server.max_concurrent_reports`: the composition is in memory until the file is.
     let _slot = state.round.report_slot().await;
     let table = workflow::composition(&state.round, staff, id.into_inner()).await?;
     csv_response(&table, delimiter)
@@ -366,7 +367,7 @@ pub async fn composition_xlsx(
     staff: Staff,
     id: web::Path<CouncilId>,
 ) -> Result<HttpResponse, AppError> {
-    // One of `server.max_concurrent_reports`: the whole call is in memory until the file is.
+    // One of `server.max_concurrent_reports`: the composition is in memory until the file is.
     let _slot = state.round.report_slot().await;
     let table = workflow::composition(&state.round, staff, id.into_inner()).await?;
     xlsx_response(&table)

@@ -940,16 +940,7 @@ pub async fn announcement(round: &Round, id: CallId) -> Result<Announcement, App
                 })
                 .collect();
             let notice = reference::current_privacy_notice(conn)?;
-            let decision = match crate::store::selection::decision_note(conn, &call.id)? {
-                Some((meeting_reference, quota)) => Some(DecisionNote {
-                    meeting_reference,
-                    quota_exception: quota
-                        .as_deref()
-                        .map(crate::db::from_json_text)
-                        .transpose()?,
-                }),
-                None => None,
-            };
+            let decision = decision_note(conn, &call.id)?;
             Ok(Announcement {
                 call,
                 council,
@@ -959,4 +950,20 @@ pub async fn announcement(round: &Round, id: CallId) -> Result<Announcement, App
             })
         })
         .await
+}
+
+/// The call's decision as the public and the exports state it: the meeting reference and, when
+/// given, the special reason; `None` before the decision.
+pub fn decision_note(conn: &mut DbConn, call: &CallId) -> Result<Option<DecisionNote>, AppError> {
+    crate::store::selection::decision_note(conn, call)?
+        .map(|(meeting_reference, quota)| {
+            Ok(DecisionNote {
+                meeting_reference,
+                quota_exception: quota
+                    .as_deref()
+                    .map(crate::db::from_json_text)
+                    .transpose()?,
+            })
+        })
+        .transpose()
 }

@@ -10,7 +10,6 @@ use super::Round;
 use super::access::{self, Staff};
 use super::decision::QuotaException;
 use super::review::{self, Ranking};
-use crate::db::from_json_text;
 use crate::error::AppError;
 use crate::ids::{ApplicationId, CallId, CouncilId};
 use crate::store::applications::{self as applications_store, Application};
@@ -336,13 +335,15 @@ pub async fn decision(round: &Round, staff: Staff, id: CallId) -> Result<Table, 
         .db
         .run(move |conn| {
             let call = access::call(conn, &id, Some(&staff))?.managed()?;
-            let Some((meeting_reference, quota)) = selection_store::decision_note(conn, &call.id)?
+            let Some(super::calls::DecisionNote {
+                meeting_reference,
+                quota_exception,
+            }) = super::calls::decision_note(conn, &call.id)?
             else {
                 return Err(AppError::Conflict(
                     "the call is not decided yet; its decision can be exported once it is".into(),
                 ));
             };
-            let quota_exception = quota.as_deref().map(from_json_text).transpose()?;
             let holdings = selection_store::decided_of_call(conn, &call.id)?;
             let seats = seats::of_council(conn, &call.council_id)?;
             let applications = applications_store::all_of_call(conn, &call.id)?;

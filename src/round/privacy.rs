@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::ids::{ApplicationId, NotificationId};
 use crate::store::applications::{self as applications_store, Application};
 use crate::store::audit::{self, Actor};
-use crate::store::privacy::{self as store, Erased};
+use crate::store::privacy as store;
 use crate::store::review as review_store;
 use crate::store::selection as selection_store;
 
@@ -119,9 +119,7 @@ fn document_of(conn: &mut DbConn, a: &Application, now: DateTime<Utc>) -> Result
 
 /// Why an application is not erased now: its person holds (or is offered) a seat.
 fn seated(conn: &mut DbConn, id: &ApplicationId) -> Result<bool, AppError> {
-    Ok(!store::holdings_of(conn, id)?
-        .iter()
-        .all(|h| !matches!(h["status"].as_str(), Some("offered" | "confirmed"))))
+    Ok(selection_store::current_of_application(conn, id)?.is_some())
 }
 
 /// Erases one application's personal data: the applicant (while the call is open this also
@@ -187,7 +185,7 @@ fn erase_one(
         store::withdraw(conn, &application.id, now)?;
         report.withdrawn.push(application.id.clone());
     }
-    let Some(Erased { messages, .. }) = store::erase_application(conn, application, now)? else {
+    let Some(messages) = store::erase_application(conn, application, now)? else {
         return Err(AppError::Conflict(
             "the application's personal data is erased already".into(),
         ));
@@ -236,7 +234,7 @@ fn applications_of(
         ));
     }
     let mut found = Vec::new();
-    for application in store::applications_by_email(conn, &normalize_email(email))? {
+    for application in applications_store::of_email_key(conn, &normalize_email(email))? {
         let call = crate::store::calls::find(conn, &application.call_id)?
             .ok_or_else(|| AppError::not_found("call"))?;
         if scope.manages(&call.council_id) {
@@ -388,7 +386,7 @@ pub fn retention(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<Retenti
         })?;
         if let Some(erased) = erased {
             done.erased += 1;
-            messages.extend(erased.messages);
+            messages.extend(erased);
         }
     }
     let keep = chrono::Duration::days(i64::from(config.mail.keep_sent_days));

@@ -197,10 +197,7 @@ pub struct IssuedToken {
 
 /// When a token issued now stops working: `auth.token_ttl_days` later.
 fn token_term(round: &Round, now: DateTime<Utc>) -> TokenTerm {
-    TokenTerm {
-        issued_at: now,
-        expires_at: round.config.auth.token_expires_at(now),
-    }
+    TokenTerm::from(now, &round.config.auth)
 }
 
 /// Issues another token for a user, e.g. when one was lost (admin). Earlier tokens stay valid. A

@@ -295,6 +295,18 @@ pub fn submitted_of_call(conn: &mut DbConn, call: &CallId) -> Result<Vec<Applica
         .collect()
 }
 
+/// The applications of a normalised email address, oldest first (an erased one has none).
+pub fn of_email_key(conn: &mut DbConn, email_key: &str) -> Result<Vec<Application>, AppError> {
+    applications::table
+        .select(Row::as_select())
+        .filter(applications::candidate_email_key.eq(email_key))
+        .order(applications::id)
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(Row::into_application)
+        .collect()
+}
+
 /// All of the call's applications, oldest first.
 pub fn all_of_call(conn: &mut DbConn, call: &CallId) -> Result<Vec<Application>, AppError> {
     applications::table

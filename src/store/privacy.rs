@@ -3,7 +3,7 @@
 //! hold their submission, and their traces in the audit log and the call's stored runs. What
 //! remains (ids, theme, role preference, gender, scores, seat history, the decision) names no one.
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{
@@ -18,23 +18,15 @@ use crate::store::applications::Application;
 /// What erased text is replaced with where it stood inside other text (the audit log, runs).
 pub const ERASED: &str = "[erased]";
 
-/// What was erased: the texts to look for elsewhere, and the messages whose bodies went (their
-/// `.eml` copies, when the service writes them, go too).
-#[derive(Debug)]
-pub struct Erased {
-    pub application_id: ApplicationId,
-    pub call_id: CallId,
-    pub messages: Vec<NotificationId>,
-}
-
-/// Erases the personal data of application `id` and everything that repeats it. `None` when it
-/// was erased already: erasure is idempotent, and of two instances erasing at once, one does it
-/// (the row update is the claim).
+/// Erases the personal data of `application` and everything that repeats it; returns the
+/// messages whose texts went (their `.eml` copies, when the service writes them, go too). `None`
+/// when it was erased already: erasure is idempotent, and of two instances erasing at once, one
+/// does it (the row update is the claim).
 pub fn erase_application(
     conn: &mut DbConn,
     application: &Application,
     now: DateTime<Utc>,
-) -> Result<Option<Erased>, AppError> {
+) -> Result<Option<Vec<NotificationId>>, AppError> {
     let id = &application.id;
     let claimed = diesel::update(
         applications::table
@@ -74,11 +66,7 @@ pub fn erase_application(
     let texts = Texts::of(application);
     redact_audit(conn, &application.call_id, id, &texts)?;
     redact_runs(conn, &application.call_id, &texts)?;
-    Ok(Some(Erased {
-        application_id: id.clone(),
-        call_id: application.call_id.clone(),
-        messages,
-    }))
+    Ok(Some(messages))
 }
 
 /// Empties the messages about `application` or to `email`: recipient, subject and bodies. One
@@ -143,9 +131,10 @@ struct Texts {
 
 impl Texts {
     fn of(a: &Application) -> Self {
+        // As JSON writes a string, without its quotes.
         let escaped = |s: &str| {
-            let quoted = serde_json::to_string(s).unwrap_or_default();
-            quoted[1..quoted.len().saturating_sub(1).max(1)].to_owned()
+            let quoted = serde_json::to_string(s).expect("a string serialises");
+            quoted[1..quoted.len() - 1].to_owned()
         };
         let c = &a.candidate;
         let full = format!("{} {}", c.first_name, c.last_name);
@@ -297,7 +286,7 @@ pub fn due_for_erasure(
     let cutoff = before(months);
     let holding = seat_holders::table
         .select(seat_holders::application_id)
-        .filter(seat_holders::status.eq_any(["offered", "confirmed"]));
+        .filter(seat_holders::status.eq_any(crate::store::selection::HOLDING));
     let mut due: Vec<ApplicationId> = applications::table
         .select(applications::id)
         .filter(applications::erased_at.is_null())
@@ -328,19 +317,12 @@ pub fn due_for_erasure(
             .load::<ApplicationId>(conn)?,
     );
     if let Some(member_months) = member_months {
-        let ended = now - Duration::days(1);
-        let term_ended: Vec<(String, chrono::NaiveDate)> = calls::table
-            .select((calls::id, calls::term_end))
+        // Calls whose term ended `member_months` ago or more.
+        let ended = months_before(now, member_months).date_naive();
+        let over = calls::table
+            .select(calls::id)
             .filter(calls::decided_at.is_not_null())
-            .load(conn)?;
-        let over: Vec<String> = term_ended
-            .into_iter()
-            .filter(|(_, end)| {
-                let end: NaiveDateTime = end.and_hms_opt(0, 0, 0).unwrap_or_default();
-                months_before(ended, member_months).naive_utc() >= end
-            })
-            .map(|(id, _)| id)
-            .collect();
+            .filter(calls::term_end.lt(ended));
         due.extend(
             applications::table
                 .select(applications::id)
@@ -393,25 +375,6 @@ pub fn withdraw(conn: &mut DbConn, id: &ApplicationId, now: DateTime<Utc>) -> Re
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// The applications of a normalised email address, oldest first (erased ones have none).
-pub fn applications_by_email(
-    conn: &mut DbConn,
-    email_key: &str,
-) -> Result<Vec<Application>, AppError> {
-    let ids: Vec<ApplicationId> = applications::table
-        .select(applications::id)
-        .filter(applications::candidate_email_key.eq(email_key))
-        .order(applications::id)
-        .load(conn)?;
-    let mut found = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(a) = crate::store::applications::find(conn, &id)? {
-            found.push(a);
-        }
-    }
-    Ok(found)
 }
 
 #[derive(Queryable, Selectable)]

@@ -248,7 +248,8 @@ fn holding(row: HoldingRow) -> Result<Holding, AppError> {
     })
 }
 
-const HOLDING: [&str; 2] = ["offered", "confirmed"];
+/// The statuses in which a holding holds its seat.
+pub const HOLDING: [&str; 2] = ["offered", "confirmed"];
 
 /// A seat offered to an application.
 pub struct NewHolding<'a> {

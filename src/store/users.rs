@@ -56,6 +56,16 @@ pub struct TokenTerm {
     pub expires_at: DateTime<Utc>,
 }
 
+impl TokenTerm {
+    /// A token issued at `now` under `auth`.
+    pub fn from(now: DateTime<Utc>, auth: &crate::config::AuthConfig) -> Self {
+        Self {
+            issued_at: now,
+            expires_at: auth.token_expires_at(now),
+        }
+    }
+}
+
 pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,

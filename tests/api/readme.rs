@@ -68,10 +68,7 @@ fn the_readme_walk_through_runs_as_written() {
         ),
     )
     .unwrap();
-    std::process::Command::new("chmod")
-        .args(["+x", cargo.to_str().unwrap()])
-        .status()
-        .unwrap();
+    std::fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
 
     let port = free_port();
     let database = dir.path().join("data/jane-seats.db");

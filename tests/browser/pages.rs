@@ -87,6 +87,7 @@ pub async fn every_page(app: &TestApp, b: &Browser) -> Vec<PageToCheck> {
         page("14-privacy", "/privacy".into()),
         page("15-accessibility", "/accessibility".into()),
         page("16-not-found", "/no-such-page".into()),
+        page("17-erase", format!("/applications/{mine}/erase")),
     ]
 }
 
